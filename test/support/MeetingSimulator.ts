@@ -1,0 +1,376 @@
+// Huawei Cloud Meeting stand-in for tests: a real HTTP server on 127.0.0.1 with scriptable answers.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface Behaviour {
+  /** Status to answer with; without it the token's state decides (200 live, 401 dead or unknown). */
+  status?: number;
+  /** Raw string sent as-is; an object is JSON-encoded. Without it a realistic body for the status. */
+  body?: string | object;
+  headers?: Record<string, string>;
+  /** Wait before answering, on top of the simulator's latencyMs. */
+  delayMs?: number;
+  /** Never answer: the request stays open until the client gives up or the simulator stops. */
+  hang?: boolean;
+  /** Destroy the socket without answering (the client sees ECONNRESET or "socket hang up"). */
+  reset?: boolean;
+  /** Stream a body of exactly this many bytes, in chunks, to exercise response size caps. */
+  bodyBytes?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The request target as sent, query string included. */
+  path: string;
+  /** Lowercased names, as Node gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** X-Access-Token for DELETE, the body's `token` for validate; absent when neither was sent. */
+  token?: string;
+  /** Date.now() when the request's headers arrived. */
+  receivedAt: number;
+}
+
+interface TokenState {
+  live: boolean;
+  surviveLogout: boolean;
+}
+
+interface Script {
+  behaviours: Behaviour[];
+  used: number;
+}
+
+const TOKEN_PATH = '/v1/usg/acs/token';
+const VALIDATE_PATH = '/v1/usg/acs/token/validate';
+// Recorded bodies are only for assertions; a cap keeps a runaway client from eating memory.
+const MAX_RECORDED_BODY = 1024 * 1024;
+const STREAM_CHUNK = 64 * 1024;
+
+export class MeetingSimulator {
+  readonly baseUrl: string;
+  readonly requests: RecordedRequest[] = [];
+  latencyMs: number;
+
+  readonly #server: Server;
+  readonly #initialLatencyMs: number;
+  readonly #tokens = new Map<string, TokenState>();
+  readonly #scripts = new Map<string, Script>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #inFlight = 0;
+  #maxInFlight = 0;
+  #connectionsOpened = 0;
+
+  private constructor(server: Server, latencyMs: number) {
+    this.#server = server;
+    this.#initialLatencyMs = latencyMs;
+    this.latencyMs = latencyMs;
+    const { port } = server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.#handle(req, res).catch(() => {
+        // A client that vanished mid-answer is normal here (timeouts, resets): nothing to report.
+        res.destroy();
+      });
+    });
+    server.on('connection', (_socket: Socket) => {
+      this.#connectionsOpened += 1;
+    });
+  }
+
+  static async start(options: { latencyMs?: number } = {}): Promise<MeetingSimulator> {
+    const server = createServer({ keepAliveTimeout: 30_000 });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new MeetingSimulator(server, options.latencyMs ?? 0);
+  }
+
+  /** The most requests being handled at once since start or reset. */
+  get maxInFlight(): number {
+    return this.#maxInFlight;
+  }
+
+  /** TCP connections accepted since start or reset: shows whether clients reuse sockets. */
+  get connectionsOpened(): number {
+    return this.#connectionsOpened;
+  }
+
+  addToken(token: string, options: { surviveLogout?: boolean } = {}): void {
+    this.#tokens.set(token, { live: true, surviveLogout: options.surviveLogout ?? false });
+  }
+
+  /** Whether the simulator still considers the token valid. */
+  isLive(token: string): boolean {
+    return this.#tokens.get(token)?.live ?? false;
+  }
+
+  script(token: string, behaviours: Behaviour | Behaviour[]): void {
+    const list = Array.isArray(behaviours) ? behaviours : [behaviours];
+    if (list.length === 0) throw new Error('script needs at least one behaviour');
+    this.#scripts.set(token, { behaviours: list, used: 0 });
+  }
+
+  /** Every request that carried this token (logout and validate), in arrival order. */
+  callsFor(token: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.token === token);
+  }
+
+  reset(): void {
+    this.#tokens.clear();
+    this.#scripts.clear();
+    this.requests.length = 0;
+    this.#maxInFlight = this.#inFlight;
+    this.#connectionsOpened = 0;
+    this.latencyMs = this.#initialLatencyMs;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // close() alone waits for keep-alive and hanging sockets; tests must not wait 30 s for them.
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
+    this.#inFlight += 1;
+    this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+    res.once('close', () => {
+      this.#inFlight -= 1;
+    });
+
+    const body = await readBody(req);
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    const pathname = target.split('?')[0] ?? '/';
+    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+    const record: RecordedRequest = {
+      method,
+      path: target,
+      headers: { ...req.headers },
+      body,
+      receivedAt,
+    };
+    this.requests.push(record);
+
+    if (pathname === TOKEN_PATH) {
+      const token = headerValue(req.headers['x-access-token']);
+      if (token !== undefined) record.token = token;
+      if (method !== 'DELETE') {
+        return this.#answer(res, { status: 405, body: methodNotAllowed(requestId) }, requestId);
+      }
+      return this.#logout(req, res, token, requestId);
+    }
+    if (pathname === VALIDATE_PATH) {
+      const token = tokenFromBody(body);
+      if (token !== undefined) record.token = token;
+      if (method !== 'POST') {
+        return this.#answer(res, { status: 405, body: methodNotAllowed(requestId) }, requestId);
+      }
+      return this.#validate(res, token, requestId);
+    }
+    return this.#answer(
+      res,
+      {
+        status: 404,
+        body: errorBody('USG.000000404', `No route for ${method} ${pathname}.`, requestId),
+      },
+      requestId,
+    );
+  }
+
+  async #logout(
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string | undefined,
+    requestId: string,
+  ): Promise<void> {
+    if (token === undefined || token === '') {
+      return this.#answer(res, { status: 400, body: badRequest(requestId) }, requestId);
+    }
+    const behaviour = this.#nextBehaviour(token);
+    if (behaviour.reset) {
+      await this.#wait(this.latencyMs + (behaviour.delayMs ?? 0), res);
+      req.socket.destroy();
+      return;
+    }
+    if (behaviour.hang) return;
+
+    const state = this.#tokens.get(token);
+    const status = behaviour.status ?? (state?.live ? 200 : 401);
+    // The state changes when the request is handled, not when the answer leaves: like a real
+    // server, a client that times out may still have logged the token out.
+    if (status === 200 && state && !state.surviveLogout) state.live = false;
+    return this.#answer(res, { ...behaviour, status }, requestId);
+  }
+
+  async #validate(
+    res: ServerResponse,
+    token: string | undefined,
+    requestId: string,
+  ): Promise<void> {
+    if (token === undefined || token === '') {
+      return this.#answer(res, { status: 400, body: badRequest(requestId) }, requestId);
+    }
+    if (this.#tokens.get(token)?.live) {
+      // The real service returns a token here; echoing it would put secrets in test output.
+      const body = {
+        accessToken: '<redacted>',
+        validPeriod: 3600,
+        tokenType: 0,
+        userId: 'sim-user',
+      };
+      return this.#answer(res, { status: 200, body }, requestId);
+    }
+    return this.#answer(res, { status: 401, body: invalidToken(requestId) }, requestId);
+  }
+
+  #nextBehaviour(token: string): Behaviour {
+    const script = this.#scripts.get(token);
+    if (!script) return {};
+    const index = Math.min(script.used, script.behaviours.length - 1);
+    script.used += 1;
+    return script.behaviours[index] ?? {};
+  }
+
+  async #answer(
+    res: ServerResponse,
+    behaviour: Behaviour & { status: number },
+    requestId: string,
+  ): Promise<void> {
+    await this.#wait(this.latencyMs + (behaviour.delayMs ?? 0), res);
+    if (res.destroyed || res.writableEnded) return;
+
+    res.statusCode = behaviour.status;
+    res.setHeader('Content-Type', 'application/json;charset=UTF-8');
+    res.setHeader('X-Request-Id', requestId);
+    for (const [name, value] of Object.entries(behaviour.headers ?? {})) res.setHeader(name, value);
+
+    if (behaviour.bodyBytes !== undefined) {
+      await streamFiller(res, behaviour.bodyBytes);
+      return;
+    }
+    const body = bodyFor(behaviour, requestId);
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  }
+
+  /** Sleeps, but wakes early when the client goes away or the simulator stops. */
+  #wait(ms: number, res: ServerResponse): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#timers.delete(timer);
+        res.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#timers.add(timer);
+      res.once('close', done);
+    });
+  }
+}
+
+function bodyFor(behaviour: Behaviour & { status: number }, requestId: string): string {
+  if (typeof behaviour.body === 'string') return behaviour.body;
+  if (behaviour.body !== undefined) return JSON.stringify(behaviour.body);
+  switch (behaviour.status) {
+    case 200:
+      return '{}';
+    case 400:
+      return JSON.stringify(badRequest(requestId));
+    case 401:
+      return JSON.stringify(invalidToken(requestId));
+    case 429:
+      // Huawei's API gateway reports throttling with its own code.
+      return JSON.stringify(
+        errorBody('APIG.0308', 'The throttling threshold has been reached.', requestId),
+      );
+    default:
+      // A made-up code, clearly the simulator's, for statuses Huawei documents no body for.
+      return JSON.stringify(
+        errorBody(`SIM.${behaviour.status}`, `Simulated status ${behaviour.status}.`, requestId),
+      );
+  }
+}
+
+function errorBody(code: string, message: string, requestId: string) {
+  return { error_code: code, error_msg: message, request_id: requestId };
+}
+
+function invalidToken(requestId: string) {
+  return errorBody('USG.000000004', 'The token is invalid.', requestId);
+}
+
+function badRequest(requestId: string) {
+  return errorBody('USG.000000001', 'The request parameter is invalid.', requestId);
+}
+
+function methodNotAllowed(requestId: string) {
+  return errorBody('USG.000000405', 'Method not allowed.', requestId);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function tokenFromBody(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && 'token' in parsed) {
+      const token = (parsed as { token: unknown }).token;
+      return typeof token === 'string' ? token : undefined;
+    }
+  } catch {
+    // Not JSON: treated as a request without a token.
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      if (size < MAX_RECORDED_BODY) chunks.push(buffer);
+      size += buffer.length;
+    }
+  } catch {
+    // The client aborted while sending: record what arrived.
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function streamFiller(res: ServerResponse, total: number): Promise<void> {
+  // No Content-Length: a chunked body makes the client find the size out by reading, as it must
+  // with a misbehaving upstream.
+  const chunk = Buffer.alloc(STREAM_CHUNK, 'x');
+  let sent = 0;
+  while (sent < total && !res.destroyed) {
+    const size = Math.min(STREAM_CHUNK, total - sent);
+    const ok = res.write(size === STREAM_CHUNK ? chunk : chunk.subarray(0, size));
+    sent += size;
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end();
+}

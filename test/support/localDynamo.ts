@@ -1,0 +1,121 @@
+// In-process DynamoDB (dynalite) for tests, with the project's two table layouts.
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  /** The same connection wrapped for plain JavaScript values. */
+  documentClient: DynamoDBDocumentClient;
+  createOutcomeTable(name: string): Promise<void>;
+  createIdempotencyTable(name: string): Promise<void>;
+  deleteTable(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const POLL_MS = 10;
+const POLL_LIMIT_MS = 5_000;
+
+export async function startDynalite(): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Explicit credentials and region: tests must never look for real ones.
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const documentClient = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+  const waitFor = async (name: string, exists: boolean) => {
+    const deadline = Date.now() + POLL_LIMIT_MS;
+    while (Date.now() < deadline) {
+      try {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+        if (exists && Table?.TableStatus === 'ACTIVE') return;
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+        if (!exists) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    throw new Error(`table ${name} did not become ${exists ? 'ACTIVE' : 'deleted'} in time`);
+  };
+
+  return {
+    endpoint,
+    client,
+    documentClient,
+    async createOutcomeTable(name) {
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'accountId', AttributeType: 'S' },
+            { AttributeName: 'recordId', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'accountId', KeyType: 'HASH' },
+            { AttributeName: 'recordId', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+      await waitFor(name, true);
+    },
+    async createIdempotencyTable(name) {
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        }),
+      );
+      await waitFor(name, true);
+      try {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+          }),
+        );
+      } catch (error) {
+        // dynalite 4 has no UpdateTimeToLive; expiry is not something the tests rely on.
+        if (!(error instanceof Error) || error.name !== 'UnknownOperationException') throw error;
+      }
+    },
+    async deleteTable(name) {
+      await client.send(new DeleteTableCommand({ TableName: name }));
+      await waitFor(name, false);
+    },
+    async stop() {
+      client.destroy();
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error?: Error) => (error ? reject(error) : resolve())),
+      );
+      // dynalite's close waits for open sockets; keep-alive ones would hold it for seconds.
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
