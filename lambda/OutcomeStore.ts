@@ -1,0 +1,100 @@
+// The outcome table (CONTRACT §5): one item per revocation, plus one marker item per revoked
+// secret version so that ALREADY_REVOKED is a single key lookup, not a scan of the history.
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { logger } from './commons/powertools.js';
+import { awsErrorName, OutcomeRecordError } from './errors.js';
+import { isTokenDead, type OutcomeRecord } from './outcome.js';
+
+/**
+ * Marker items sort after every record (`~` follows the digits that begin an ISO time) and carry
+ * no `outcome` attribute, so they are never mistaken for records.
+ */
+const MARKER_PREFIX = '~revoked#';
+const HISTORY_UPPER_BOUND = '~';
+
+export const MAX_HISTORY = 50;
+
+export class OutcomeStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Whether this secret version's token was already recorded dead. */
+  async isVersionRevoked(accountId: string, secretVersionId: string): Promise<boolean> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: `${MARKER_PREFIX}${secretVersionId}` },
+        ConsistentRead: true,
+        ProjectionExpression: 'accountId',
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /**
+   * Writes the record; when the token is now known dead, also the version's marker. The record
+   * is what counts: its failure throws, while a lost marker only costs one upstream call later
+   * (which then answers 401, ALREADY_INVALID), so it is logged, not thrown.
+   */
+  async record(record: OutcomeRecord): Promise<void> {
+    const marker =
+      record.secretVersionId && isTokenDead(record.outcome) && record.outcome !== 'ALREADY_REVOKED'
+        ? this.putMarker(record).catch((error: unknown) => {
+            logger.warn('could not write the revoked-version marker', {
+              accountId: record.accountId,
+              error: awsErrorName(error),
+            });
+          })
+        : undefined;
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: record,
+          // Never overwrite a record: an audit trail only grows.
+          ConditionExpression: 'attribute_not_exists(recordId)',
+        }),
+      );
+    } catch (error) {
+      throw new OutcomeRecordError(record.accountId, awsErrorName(error), { cause: error });
+    } finally {
+      await marker;
+    }
+  }
+
+  private async putMarker(record: OutcomeRecord): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          accountId: record.accountId,
+          recordId: `${MARKER_PREFIX}${record.secretVersionId}`,
+          secretVersionId: record.secretVersionId,
+          revokedBy: record.recordId,
+          markedAt: record.recordedAt,
+        },
+      }),
+    );
+  }
+
+  /** The account's records, newest first. */
+  async history(accountId: string, limit: number = MAX_HISTORY): Promise<OutcomeRecord[]> {
+    const { Items } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'accountId = :accountId AND recordId < :upper',
+        ExpressionAttributeValues: { ':accountId': accountId, ':upper': HISTORY_UPPER_BOUND },
+        ScanIndexForward: false,
+        Limit: Math.min(Math.max(1, limit), MAX_HISTORY),
+      }),
+    );
+    return (Items ?? []) as OutcomeRecord[];
+  }
+}

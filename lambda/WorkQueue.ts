@@ -1,0 +1,79 @@
+// Fans revocations out to the SQS work queue, ten messages a call, so that Lambda and SQS spread
+// a large sweep or offboarding over many invocations.
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import pMap from 'p-map';
+import { logger } from './commons/powertools.js';
+import { awsErrorName } from './errors.js';
+import type { Trigger } from './outcome.js';
+import { newRequestId } from './revoke.js';
+
+export interface WorkMessage {
+  accountId: string;
+  trigger: Exclude<Trigger, 'api'>;
+  requestId: string;
+  /** Extension: the offboarding event id or the schedule execution id. */
+  correlationId?: string;
+}
+
+const BATCH = 10;
+const ENTRY_ATTEMPTS = 3;
+
+const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+};
+
+export class WorkQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  /**
+   * Sends one message per account. Entries SQS refuses are sent again (twice); what still fails
+   * is returned, so that the caller can fail loudly instead of dropping accounts.
+   */
+  async send(
+    accountIds: readonly string[],
+    trigger: WorkMessage['trigger'],
+    correlationId: string | undefined,
+  ): Promise<{ sent: number; failed: string[] }> {
+    const failed: string[] = [];
+    let sent = 0;
+    await pMap(
+      chunk(accountIds, BATCH),
+      async (ids) => {
+        let pending = ids.map((accountId, index) => ({
+          Id: String(index),
+          accountId,
+          body: JSON.stringify({
+            accountId,
+            trigger,
+            requestId: newRequestId(),
+            ...(correlationId ? { correlationId } : {}),
+          } satisfies WorkMessage),
+        }));
+        for (let attempt = 1; attempt <= ENTRY_ATTEMPTS && pending.length > 0; attempt += 1) {
+          try {
+            const answer = await this.client.send(
+              new SendMessageBatchCommand({
+                QueueUrl: this.queueUrl,
+                Entries: pending.map(({ Id, body }) => ({ Id, MessageBody: body })),
+              }),
+            );
+            const refused = new Set((answer.Failed ?? []).map((entry) => entry.Id));
+            sent += pending.length - refused.size;
+            pending = pending.filter((entry) => refused.has(entry.Id));
+          } catch (error) {
+            // The SDK already retried the call; count the attempt and try the entries again.
+            logger.warn('SendMessageBatch failed', { error: awsErrorName(error), attempt });
+          }
+        }
+        failed.push(...pending.map((entry) => entry.accountId));
+      },
+      { concurrency: 4 },
+    );
+    return { sent, failed };
+  }
+}

@@ -1,0 +1,16 @@
+// The one rule for account ids (CONTRACT §3): checked before any call is made.
+import { z } from 'zod';
+
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+
+export const AccountIdSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? 'accountId is required' : 'accountId must be a string',
+  })
+  .regex(ACCOUNT_ID_PATTERN, {
+    error: 'accountId must match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$',
+  });
+
+export const isAccountId = (value: unknown): value is string =>
+  typeof value === 'string' && ACCOUNT_ID_PATTERN.test(value);

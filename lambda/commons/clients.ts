@@ -1,0 +1,47 @@
+// AWS SDK clients, created once per process and reused by every invocation (their keep-alive
+// sockets with them). Endpoints come from the standard SDK settings, never from this code.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './powertools.js';
+
+interface Clients {
+  secrets: SecretsManagerClient;
+  dynamo: DynamoDBClient;
+  documents: DynamoDBDocumentClient;
+  sqs: SQSClient;
+}
+
+let cached: { key: string; clients: Clients } | undefined;
+
+// Settings that change where a client sends requests. Local mode and tests point them at
+// stand-ins; a change rebuilds the clients instead of silently talking to the old endpoint.
+const ENDPOINT_SETTINGS = [
+  'AWS_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_ACCESS_KEY_ID',
+];
+
+export const getClients = (): Clients => {
+  const key = ENDPOINT_SETTINGS.map((name) => process.env[name] ?? '').join('\u0001');
+  if (cached?.key === key) return cached.clients;
+  // Writes of outcome records must not be lost to a throttling burst: more, patient attempts.
+  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({ maxAttempts: 6 }));
+  const clients: Clients = {
+    secrets: tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 4 })),
+    dynamo,
+    documents: DynamoDBDocumentClient.from(dynamo, {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    sqs: tracer.captureAWSv3Client(new SQSClient({ maxAttempts: 4 })),
+  };
+  if (cached) {
+    for (const client of Object.values(cached.clients)) client.destroy();
+  }
+  cached = { key, clients };
+  return clients;
+};

@@ -1,0 +1,71 @@
+// The Powertools instances shared by the whole function: one Logger, one Tracer, and Metrics.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { MiddlewareObj } from '@middy/core';
+import type { Outcome, Trigger } from '../outcome.js';
+import { redactingReplacer } from './redaction.js';
+
+export const SERVICE_NAME = 'meeting-token-revoker';
+export const METRICS_NAMESPACE = 'MeetingTokenRevoker';
+
+const serviceName = process.env['POWERTOOLS_SERVICE_NAME'] || SERVICE_NAME;
+const namespace = process.env['POWERTOOLS_METRICS_NAMESPACE'] || METRICS_NAMESPACE;
+
+export const logger = new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
+
+export const tracer = new Tracer({ serviceName });
+
+/** Function-level metrics: the cold start. */
+export const metrics = new Metrics({ namespace, serviceName });
+
+/**
+ * One Metrics instance per trigger, because one invocation can serve several (a queue batch
+ * holds schedule and offboarding messages) and a default dimension, unlike a plain one, survives
+ * the flush Powertools makes every 100 values, which a large sweep reaches.
+ */
+const byTrigger = new Map<Trigger, Metrics>();
+const used = new Set<Metrics>();
+
+const metricsFor = (trigger: Trigger): Metrics => {
+  let instance = byTrigger.get(trigger);
+  if (!instance) {
+    instance = new Metrics({ namespace, serviceName, defaultDimensions: { trigger } });
+    byTrigger.set(trigger, instance);
+  }
+  used.add(instance);
+  return instance;
+};
+
+export const countOutcome = (trigger: Trigger, outcome: Outcome): void => {
+  metricsFor(trigger).addMetric(outcome, MetricUnit.Count, 1);
+};
+
+export const recordUpstreamCall = (trigger: Trigger, latencyMs: number, attempts: number): void => {
+  const instance = metricsFor(trigger);
+  instance.addMetric('UpstreamLatency', MetricUnit.Milliseconds, Math.round(latencyMs));
+  instance.addMetric('UpstreamAttempts', MetricUnit.Count, attempts);
+};
+
+/**
+ * Publishes the metrics of the invocation, success or failure, and the cold start once.
+ * Powertools' logMetrics middleware takes a fixed list and warns for each instance left empty;
+ * this flushes only the triggers the invocation served.
+ */
+export const publishMetrics = (): MiddlewareObj => {
+  let coldStart = true;
+  const flush = () => {
+    for (const instance of used) instance.publishStoredMetrics();
+    used.clear();
+  };
+  return {
+    before: (request) => {
+      if (coldStart) {
+        coldStart = false;
+        metrics.captureColdStartMetric(request.context.functionName);
+      }
+    },
+    after: flush,
+    onError: flush,
+  };
+};

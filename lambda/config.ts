@@ -1,0 +1,126 @@
+// The function's configuration: read from the environment once per distinct environment, into
+// a typed object, with errors that name the variable (CONTRACT §3).
+import { ConfigurationError } from './errors.js';
+import { DEFAULT_MEETING_API_BASE_URL, parseBaseUrl } from './meeting/baseUrl.js';
+
+export type AcceptLanguage = 'en-US' | 'zh-CN';
+
+export interface Config {
+  meetingApiBaseUrl: string;
+  acceptLanguage: AcceptLanguage;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  secretPrefix: string;
+  secretTokenField: string;
+  outcomeTableName: string;
+  idempotencyTableName: string | undefined;
+  workQueueUrl: string | undefined;
+  sweepConcurrency: number;
+}
+
+export const CONFIG_VARIABLES = [
+  'MEETING_API_BASE_URL',
+  'MEETING_ACCEPT_LANGUAGE',
+  'MEETING_TIMEOUT_MS',
+  'MEETING_MAX_ATTEMPTS',
+  'MEETING_RETRY_BASE_MS',
+  'SECRET_PREFIX',
+  'SECRET_TOKEN_FIELD',
+  'OUTCOME_TABLE_NAME',
+  'IDEMPOTENCY_TABLE_NAME',
+  'WORK_QUEUE_URL',
+  'SWEEP_CONCURRENCY',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** An unset or empty variable is treated as absent, so that `VAR=` selects the default. */
+const read = (env: Env, name: string): string | undefined => {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+};
+
+const integer = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) {
+    throw new ConfigurationError(name, `must be a whole number, got "${raw.slice(0, 32)}"`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigurationError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+};
+
+// DynamoDB's own rule for table names.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+const tableName = (env: Env, name: string, required: boolean): string | undefined => {
+  const value = read(env, name);
+  if (value === undefined) {
+    if (required) throw new ConfigurationError(name, 'is required (the DynamoDB table name)');
+    return undefined;
+  }
+  if (!TABLE_NAME.test(value)) {
+    throw new ConfigurationError(name, 'must be a DynamoDB table name ([A-Za-z0-9_.-], 3-255)');
+  }
+  return value;
+};
+
+const queueUrl = (env: Env, name: string): string | undefined => {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol');
+  } catch {
+    throw new ConfigurationError(name, 'must be an SQS queue URL');
+  }
+  return value;
+};
+
+/** Parses and validates the configuration; throws a ConfigurationError naming the variable. */
+export const parseConfig = (env: Env): Config => {
+  const baseUrl = parseBaseUrl(read(env, 'MEETING_API_BASE_URL') ?? DEFAULT_MEETING_API_BASE_URL);
+  if ('error' in baseUrl) throw new ConfigurationError('MEETING_API_BASE_URL', baseUrl.error);
+
+  const acceptLanguage = read(env, 'MEETING_ACCEPT_LANGUAGE') ?? 'en-US';
+  if (acceptLanguage !== 'en-US' && acceptLanguage !== 'zh-CN') {
+    throw new ConfigurationError('MEETING_ACCEPT_LANGUAGE', 'must be en-US or zh-CN');
+  }
+
+  // The prefix and the field are used verbatim (no trimming): a prefix may end in a space.
+  const secretPrefix = env['SECRET_PREFIX'] || 'meeting/service-accounts/';
+  if (secretPrefix.length > 256) {
+    throw new ConfigurationError('SECRET_PREFIX', 'must be at most 256 characters');
+  }
+  const secretTokenField = env['SECRET_TOKEN_FIELD'] || 'accessToken';
+
+  return {
+    meetingApiBaseUrl: baseUrl.url,
+    acceptLanguage,
+    timeoutMs: integer(env, 'MEETING_TIMEOUT_MS', 5000, 1, 120_000),
+    maxAttempts: integer(env, 'MEETING_MAX_ATTEMPTS', 3, 1, 10),
+    retryBaseMs: integer(env, 'MEETING_RETRY_BASE_MS', 100, 0, 60_000),
+    secretPrefix,
+    secretTokenField,
+    outcomeTableName: tableName(env, 'OUTCOME_TABLE_NAME', true) as string,
+    idempotencyTableName: tableName(env, 'IDEMPOTENCY_TABLE_NAME', false),
+    workQueueUrl: queueUrl(env, 'WORK_QUEUE_URL'),
+    sweepConcurrency: integer(env, 'SWEEP_CONCURRENCY', 8, 1, 256),
+  };
+};
+
+let cached: { key: string; config: Config } | undefined;
+
+/**
+ * The configuration of the current environment, parsed once: a warm invocation pays for a string
+ * join, and a changed environment (tests, local mode) is noticed rather than ignored.
+ */
+export const getConfig = (env: Env = process.env): Config => {
+  const key = CONFIG_VARIABLES.map((name) => env[name] ?? '\u0000').join('\u0001');
+  if (cached?.key !== key) cached = { key, config: parseConfig(env) };
+  return cached.config;
+};

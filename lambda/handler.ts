@@ -1,0 +1,41 @@
+// The Lambda entry point: the Middy chain and the routing of the four triggers, nothing else.
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import { logger, publishMetrics, tracer } from './commons/powertools.js';
+import { httpApi } from './http/api.js';
+import { requestIdOf } from './http/requestId.js';
+import { handleOffboarding } from './offboarding.js';
+import { handleSweep } from './sweep.js';
+import { recogniseTrigger } from './trigger.js';
+import { handleWorkQueue } from './workQueueConsumer.js';
+
+const route = async (event: unknown, context: Context): Promise<unknown> => {
+  switch (recogniseTrigger(event)) {
+    case 'http': {
+      const request = event as APIGatewayProxyEventV2;
+      logger.setCorrelationId(requestIdOf(request));
+      return httpApi(request, context);
+    }
+    case 'offboarding':
+      return handleOffboarding(event, context);
+    case 'schedule':
+      return handleSweep(event, context);
+    case 'queue':
+      return handleWorkQueue(event as SQSEvent, context);
+  }
+};
+
+export const handler = middy<unknown, unknown>()
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(publishMetrics())
+  .use({
+    // Errors of the event triggers leave the function (retry, dead-letter queue) after one log line.
+    onError: ({ error }) => {
+      logger.error('invocation failed', { error: error as Error });
+    },
+  })
+  .handler(route);

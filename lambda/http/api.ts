@@ -1,0 +1,252 @@
+// The HTTP API (CONTRACT §4.1): POST /revocations and GET /revocations/{accountId}, as a Middy
+// chain whose every answer, error or not, is JSON with an X-Request-ID header.
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
+import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { isAccountId } from '../accountId.js';
+import { logger } from '../commons/powertools.js';
+import { type Config, getConfig } from '../config.js';
+import { deadlineOf } from '../deadline.js';
+import { ConfigurationError, OutcomeRecordError } from '../errors.js';
+import { runIdempotently } from '../idempotency.js';
+import { MAX_HISTORY } from '../OutcomeStore.js';
+import type { Outcome, OutcomeRecord } from '../outcome.js';
+import { revoke } from '../revoke.js';
+import { getServices } from '../services.js';
+import { parseRevocationBody } from './body.js';
+import { headerOf, requestIdOf } from './requestId.js';
+import { HttpError, INTERNAL_ERROR_BODY, json } from './responses.js';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+export const STATUS_OF: Record<Outcome, number> = {
+  REVOKED: 200,
+  ALREADY_INVALID: 200,
+  ALREADY_REVOKED: 200,
+  NOT_FOUND: 404,
+  REJECTED: 502,
+  FAILED: 503,
+};
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_WINDOW_SECONDS = 3600;
+
+/** The answer to POST /revocations: the record, less what the caller did not ask for. */
+export const answerOf = (record: OutcomeRecord) => ({
+  accountId: record.accountId,
+  outcome: record.outcome,
+  requestId: record.requestId,
+  recordedAt: record.recordedAt,
+  attempts: record.attempts,
+  ...(record.upstreamStatus !== undefined ? { upstreamStatus: record.upstreamStatus } : {}),
+  ...(record.upstreamErrorCode !== undefined
+    ? { upstreamErrorCode: record.upstreamErrorCode }
+    : {}),
+});
+type Answer = ReturnType<typeof answerOf>;
+
+/** A FAILED answer is returned, not cached: a retry with the same key must try again. */
+class UncachedAnswer extends Error {
+  constructor(readonly answer: Answer) {
+    super('answer not cached');
+  }
+}
+
+/** The path as routed: API Gateway's stage prefix removed, one trailing slash ignored. */
+const routePath = (event: Event): string => {
+  const stage = event.requestContext?.stage;
+  let path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
+  if (stage && stage !== '$default' && path.startsWith(`/${stage}/`)) {
+    path = path.slice(stage.length + 1);
+  }
+  return path.length > 1 ? path.replace(/\/$/, '') : path;
+};
+
+const methodOf = (event: Event): string =>
+  (event.requestContext?.http?.method ?? 'GET').toUpperCase();
+
+const route = async (event: Event, context: Context): Promise<Result> => {
+  const path = routePath(event);
+  const method = methodOf(event);
+  if (path === '/revocations') {
+    if (method !== 'POST') throw methodNotAllowed('POST');
+    return postRevocation(event, context, config());
+  }
+  const match = /^\/revocations\/([^/]+)$/.exec(path);
+  if (match?.[1]) {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return getHistory(event, match[1], config());
+  }
+  throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path.slice(0, 200)}.`);
+};
+
+const config = (): Config => {
+  try {
+    return getConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      logger.error('invalid configuration', { variable: error.variable, error: error.message });
+      throw new HttpError(500, 'CONFIGURATION_ERROR', error.message);
+    }
+    throw error;
+  }
+};
+
+const methodNotAllowed = (allowed: string) =>
+  new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${allowed} on this path.`, { Allow: allowed });
+
+const postRevocation = async (event: Event, context: Context, cfg: Config): Promise<Result> => {
+  const body = parseRevocationBody(event);
+  const idempotencyKey = headerOf(event, 'idempotency-key');
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new HttpError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      'Idempotency-Key must be 1-255 visible ASCII characters.',
+    );
+  }
+  const requestId = requestIdOf(event);
+  const actor = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer?.iam
+    ?.userArn;
+  const services = getServices(cfg);
+
+  const work = async (): Promise<Answer> => {
+    let record: OutcomeRecord;
+    try {
+      record = await revoke(
+        {
+          accountId: body.accountId,
+          trigger: 'api',
+          requestId,
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+          ...(actor ? { actor } : {}),
+          deadline: deadlineOf(context),
+        },
+        services,
+      );
+    } catch (error) {
+      if (error instanceof OutcomeRecordError) {
+        throw new HttpError(
+          500,
+          'OUTCOME_NOT_RECORDED',
+          'The outcome could not be recorded, so the revocation is not confirmed; retry the request.',
+        );
+      }
+      throw error;
+    }
+    const answer = answerOf(record);
+    if (record.outcome === 'FAILED') throw new UncachedAnswer(answer);
+    return answer;
+  };
+
+  let answer: Answer;
+  try {
+    answer =
+      idempotencyKey !== undefined && cfg.idempotencyTableName
+        ? await runIdempotently(
+            {
+              tableName: cfg.idempotencyTableName,
+              keyPrefix: 'api',
+              key: { actor: actor ?? '', idempotencyKey },
+              payload: { accountId: body.accountId, reason: body.reason ?? null },
+              expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+              context,
+            },
+            work,
+          )
+        : await work();
+  } catch (error) {
+    if (error instanceof UncachedAnswer) answer = error.answer;
+    else throw idempotencyHttpError(error) ?? error;
+  }
+  return json(STATUS_OF[answer.outcome], answer, { 'X-Request-ID': answer.requestId });
+};
+
+const idempotencyHttpError = (error: unknown): HttpError | undefined => {
+  if (error instanceof IdempotencyValidationError) {
+    return new HttpError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used with a different body within the last hour.',
+    );
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return new HttpError(
+      409,
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still in progress; retry shortly.',
+      { 'Retry-After': '1' },
+    );
+  }
+  return undefined;
+};
+
+const getHistory = async (event: Event, encodedId: string, cfg: Config): Promise<Result> => {
+  let accountId: string;
+  try {
+    accountId = event.pathParameters?.['accountId'] ?? decodeURIComponent(encodedId);
+  } catch {
+    throw new HttpError(400, 'VALIDATION_ERROR', 'accountId is not a valid URL path segment.');
+  }
+  if (!isAccountId(accountId)) {
+    throw new HttpError(
+      400,
+      'VALIDATION_ERROR',
+      'accountId must match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$',
+    );
+  }
+  const limit = parseLimit(event.queryStringParameters?.['limit']);
+  const items = await getServices(cfg).outcomes.history(accountId, limit);
+  return json(200, { accountId, items });
+};
+
+const parseLimit = (raw: string | undefined): number => {
+  if (raw === undefined) return MAX_HISTORY;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_HISTORY) {
+    throw new HttpError(
+      400,
+      'VALIDATION_ERROR',
+      `limit must be a whole number from 1 to ${MAX_HISTORY}.`,
+    );
+  }
+  return Number(raw);
+};
+
+/** Adds Content-Type and X-Request-ID to every answer, errors included. */
+const responseHeaders = (): middy.MiddlewareObj<Event, Result> => {
+  const finish = (request: middy.Request<Event, Result>) => {
+    const response = request.response;
+    if (!response || typeof response !== 'object') return;
+    response.headers = {
+      'Content-Type': 'application/json',
+      ...response.headers,
+      'X-Request-ID': String(response.headers?.['X-Request-ID'] ?? requestIdOf(request.event)),
+    };
+  };
+  return { after: finish, onError: finish };
+};
+
+const logHttpError = (error: unknown): void => {
+  if (error instanceof HttpError && error.statusCode < 500) {
+    logger.info('request refused', { status: error.statusCode, code: error.code });
+  } else if (error instanceof HttpError) {
+    logger.error('request failed', { status: error.statusCode, code: error.code });
+  } else {
+    logger.error('unexpected error', { error: error as Error });
+  }
+};
+
+export const httpApi = middy<Event, Result>()
+  .use(responseHeaders())
+  .use(httpErrorHandler({ logger: logHttpError, fallbackMessage: INTERNAL_ERROR_BODY }))
+  .handler(route);

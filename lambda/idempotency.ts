@@ -1,0 +1,52 @@
+// Idempotent handling through Powertools: a repeated request (same Idempotency-Key, same
+// offboarding event, same schedule execution) returns the first result without new upstream calls.
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
+import { getClients } from './commons/clients.js';
+
+const layers = new Map<string, { layer: DynamoDBPersistenceLayer; client: unknown }>();
+
+const persistenceLayer = (tableName: string): DynamoDBPersistenceLayer => {
+  const client = getClients().dynamo;
+  const cached = layers.get(tableName);
+  if (cached?.client === client) return cached.layer;
+  const layer = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
+  layers.set(tableName, { layer, client });
+  return layer;
+};
+
+export interface IdempotencyOptions {
+  tableName: string;
+  /** Keeps the keys of different uses apart (`api`, `offboarding`, `sweep`). */
+  keyPrefix: string;
+  /** What identifies a repetition; hashed into the key. */
+  key: Record<string, string>;
+  /** What must be the same in a repetition; a difference throws IdempotencyValidationError. */
+  payload?: Record<string, unknown>;
+  expiresAfterSeconds: number;
+  context?: Context;
+}
+
+/**
+ * Runs `work` once per key within the expiry. A result is stored only when `work` returns; when
+ * it throws, the key is released so that a retry runs it again.
+ */
+export const runIdempotently = async <R>(
+  options: IdempotencyOptions,
+  work: () => Promise<R>,
+): Promise<R> => {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    ...(options.payload ? { payloadValidationJmesPath: 'payload' } : {}),
+    expiresAfterSeconds: options.expiresAfterSeconds,
+    throwOnNoIdempotencyKey: true,
+  });
+  if (options.context?.getRemainingTimeInMillis) config.registerLambdaContext(options.context);
+  const idempotent = makeIdempotent(async (_input: Record<string, unknown>) => work(), {
+    persistenceStore: persistenceLayer(options.tableName),
+    config,
+    keyPrefix: `meeting-token-revoker.${options.keyPrefix}`,
+  });
+  return (await idempotent({ key: options.key, payload: options.payload ?? null })) as R;
+};

@@ -1,0 +1,41 @@
+// Validates the upstream base URL: TLS everywhere except loopback, which tests and local mode use.
+
+export const DEFAULT_MEETING_API_BASE_URL = 'https://api.meeting.huaweicloud.com';
+export const KNOWN_MEETING_HOSTS = [
+  'api.meeting.huaweicloud.com',
+  'api-intl.meeting.huaweicloud.com',
+] as const;
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts that may be reached over plain http. */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host === '::1') return true;
+  const octets = host.split('.');
+  return (
+    octets.length === 4 &&
+    octets[0] === '127' &&
+    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
+  );
+};
+
+/**
+ * Parses a base URL, returning it without a trailing slash, or a reason it is refused.
+ * Credentials, query and fragment are refused: the URL is configuration, not a place for secrets.
+ */
+export const parseBaseUrl = (raw: string): { url: string } | { error: string } => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { error: 'is not a valid URL' };
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    return { error: `protocol ${parsed.protocol} is not allowed (use https://)` };
+  }
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    return { error: 'http:// is refused except for loopback hosts (use https://)' };
+  }
+  if (parsed.username || parsed.password) return { error: 'must not carry credentials' };
+  if (parsed.search || parsed.hash) return { error: 'must not carry a query or fragment' };
+  return { url: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}` };
+};

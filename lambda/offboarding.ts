@@ -1,0 +1,109 @@
+// Offboarding (CONTRACT §4.2): revoke every account an "Account Offboarded" event lists, once per
+// event, and fail after recording when any revocation FAILED so that Lambda's async retry and
+// the dead-letter queue take over.
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { AccountIdSchema } from './accountId.js';
+import { getClients } from './commons/clients.js';
+import { logger } from './commons/powertools.js';
+import { getConfig } from './config.js';
+import { deadlineOf } from './deadline.js';
+import { InvalidEventError } from './errors.js';
+import { runIdempotently } from './idempotency.js';
+import { failIfIncomplete } from './incomplete.js';
+import { type Summary, summarise } from './outcome.js';
+import { revokeMany } from './revokeMany.js';
+import { getServices } from './services.js';
+import { WorkQueue } from './WorkQueue.js';
+
+export const MAX_ACCOUNTS_PER_EVENT = 10_000;
+/** With a work queue, an event listing more accounts than this is fanned out. */
+export const FAN_OUT_ABOVE = 20;
+const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+
+// Powertools' EventBridgeSchema demands version, account, time, region and resources, which the
+// contract does not: events put by other tools may lack them. Only what is used is required.
+export const OffboardingEventSchema = z.object({
+  id: z.string().min(1).max(256),
+  source: z.string().optional(),
+  'detail-type': z.literal('Account Offboarded'),
+  detail: z
+    .object({
+      accountId: AccountIdSchema.optional(),
+      accountIds: z.array(AccountIdSchema).min(1).max(MAX_ACCOUNTS_PER_EVENT).optional(),
+    })
+    .refine((detail) => detail.accountId !== undefined || detail.accountIds !== undefined, {
+      error: 'detail must hold accountId or accountIds',
+    }),
+});
+
+export interface OffboardingSummary extends Summary {
+  /** Extension: accounts handed to the work queue instead of revoked here. */
+  queued?: number;
+}
+
+export const parseOffboardingEvent = (event: unknown) => {
+  const result = OffboardingEventSchema.safeParse(event);
+  if (!result.success) {
+    throw new InvalidEventError(
+      `Invalid offboarding event: ${result.error.issues
+        .map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`)
+        .join('; ')}`,
+    );
+  }
+  const { id, detail } = result.data;
+  const accountIds = [
+    ...new Set([...(detail.accountId ? [detail.accountId] : []), ...(detail.accountIds ?? [])]),
+  ];
+  return { id, accountIds };
+};
+
+export const handleOffboarding = async (
+  event: unknown,
+  context: Context,
+): Promise<OffboardingSummary> => {
+  const { id, accountIds } = parseOffboardingEvent(event);
+  const config = getConfig();
+  const services = getServices(config);
+  logger.setCorrelationId(id);
+
+  const work = async (): Promise<OffboardingSummary> => {
+    if (config.workQueueUrl && accountIds.length > FAN_OUT_ABOVE) {
+      const queue = new WorkQueue(getClients().sqs, config.workQueueUrl);
+      const { sent, failed } = await queue.send(accountIds, 'offboarding', id);
+      if (failed.length > 0) {
+        throw new Error(
+          `${failed.length} account(s) could not be queued: ${failed.slice(0, 20).join(', ')}`,
+        );
+      }
+      logger.info('offboarding fanned out', { eventId: id, queued: sent });
+      return { processed: sent, outcomes: {}, queued: sent };
+    }
+    const result = await revokeMany(
+      accountIds.map((accountId) => ({
+        accountId,
+        trigger: 'offboarding' as const,
+        correlationId: id,
+      })),
+      services,
+      { concurrency: config.sweepConcurrency, deadline: deadlineOf(context) },
+    );
+    const summary = summarise(result.outcomes);
+    logger.info('offboarding done', { eventId: id, ...summary });
+    failIfIncomplete(result, summary);
+    return summary;
+  };
+
+  return config.idempotencyTableName
+    ? runIdempotently(
+        {
+          tableName: config.idempotencyTableName,
+          keyPrefix: 'offboarding',
+          key: { eventId: id },
+          expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+          context,
+        },
+        work,
+      )
+    : work();
+};

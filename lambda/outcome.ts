@@ -1,0 +1,55 @@
+// The outcomes of a revocation (CONTRACT §2) and the record each one leaves (CONTRACT §5).
+
+export const OUTCOMES = [
+  'REVOKED',
+  'ALREADY_INVALID',
+  'ALREADY_REVOKED',
+  'REJECTED',
+  'FAILED',
+  'NOT_FOUND',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export type Trigger = 'api' | 'offboarding' | 'schedule';
+
+/** Outcomes after which the token of that secret version is known to be dead. */
+export const isTokenDead = (outcome: Outcome): boolean =>
+  outcome === 'REVOKED' || outcome === 'ALREADY_INVALID' || outcome === 'ALREADY_REVOKED';
+
+/** One item of the outcome table. Optional fields are absent, never null. */
+export interface OutcomeRecord {
+  accountId: string;
+  /** ISO-8601 UTC time of the record, then `#` and the request id: sorts by time. */
+  recordId: string;
+  recordedAt: string;
+  outcome: Outcome;
+  trigger: Trigger;
+  requestId: string;
+  attempts: number;
+  durationMs: number;
+  secretVersionId?: string;
+  tokenFingerprint?: string;
+  upstreamStatus?: number;
+  upstreamErrorCode?: string;
+  reason?: string;
+  actor?: string;
+  /** Extension: the offboarding event id, the schedule execution id or the queue message id. */
+  correlationId?: string;
+  /** Extension: why a FAILED revocation failed (`timeout`, `ECONNRESET`, `deadline`, ...). */
+  failure?: string;
+}
+
+/** A summary of many revocations, as the offboarding and schedule triggers return it. */
+export interface Summary {
+  processed: number;
+  outcomes: Partial<Record<Outcome, number>>;
+}
+
+export const summarise = (outcomes: Iterable<Outcome>): Summary => {
+  const summary: Summary = { processed: 0, outcomes: {} };
+  for (const outcome of outcomes) {
+    summary.processed += 1;
+    summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
+  }
+  return summary;
+};

@@ -1,0 +1,146 @@
+// The one revocation path every trigger takes: load the token, decide, call Huawei, classify,
+// record. A revocation is only reported once its outcome record is written.
+import { createHash, randomUUID } from 'node:crypto';
+import { countOutcome, logger, recordUpstreamCall } from './commons/powertools.js';
+import { rememberSecret } from './commons/redaction.js';
+import { awsErrorName, OutcomeRecordError, SecretReadError } from './errors.js';
+import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
+import type { LoadedToken } from './secrets/SecretStore.js';
+import type { Services } from './services.js';
+
+export interface RevocationRequest {
+  accountId: string;
+  trigger: Trigger;
+  requestId: string;
+  reason?: string;
+  actor?: string;
+  correlationId?: string;
+  /** Epoch ms after which no upstream attempt may start. */
+  deadline?: number;
+  /** A token already read in a batch (the sweep), or the error reading it. */
+  preloaded?: LoadedToken | SecretReadError;
+}
+
+/** First 16 hex characters of the token's SHA-256: enough to tell tokens apart, useless to use. */
+export const tokenFingerprint = (token: string): string =>
+  createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16);
+
+export const newRequestId = (): string => randomUUID();
+
+type Findings = Pick<
+  OutcomeRecord,
+  | 'attempts'
+  | 'secretVersionId'
+  | 'tokenFingerprint'
+  | 'upstreamStatus'
+  | 'upstreamErrorCode'
+  | 'failure'
+> & { outcome: Outcome };
+
+/**
+ * Revokes one account's token and records the outcome. Throws OutcomeRecordError when the
+ * outcome cannot be recorded: the caller must then fail, never answer success.
+ */
+export const revoke = async (
+  request: RevocationRequest,
+  services: Services,
+): Promise<OutcomeRecord> => {
+  const started = performance.now();
+  const findings = await decideAndCall(request, services);
+  const recordedAt = new Date().toISOString();
+  const record: OutcomeRecord = {
+    accountId: request.accountId,
+    recordId: `${recordedAt}#${request.requestId}`,
+    recordedAt,
+    trigger: request.trigger,
+    requestId: request.requestId,
+    durationMs: Math.round(performance.now() - started),
+    outcome: findings.outcome,
+    attempts: findings.attempts,
+    ...defined(findings),
+    ...defined({
+      reason: request.reason,
+      actor: request.actor,
+      correlationId: request.correlationId,
+    }),
+  };
+  await services.outcomes.record(record);
+  countOutcome(record.trigger, record.outcome);
+  logger.info('revocation recorded', {
+    accountId: record.accountId,
+    outcome: record.outcome,
+    trigger: record.trigger,
+    requestId: record.requestId,
+    attempts: record.attempts,
+    upstreamStatus: record.upstreamStatus,
+    upstreamErrorCode: record.upstreamErrorCode,
+    failure: record.failure,
+    durationMs: record.durationMs,
+  });
+  return record;
+};
+
+const decideAndCall = async (
+  request: RevocationRequest,
+  { secrets, outcomes, meeting }: Services,
+): Promise<Findings> => {
+  let loaded: LoadedToken;
+  try {
+    const preloaded = request.preloaded ?? (await secrets.load(request.accountId));
+    if (preloaded instanceof SecretReadError) throw preloaded;
+    loaded = preloaded;
+  } catch (error) {
+    if (!(error instanceof SecretReadError)) throw error;
+    // Not NOT_FOUND: we could not look. FAILED makes it visible, alarmed and retried.
+    logger.error('could not read the secret', {
+      accountId: request.accountId,
+      error: error.awsErrorName,
+    });
+    return { outcome: 'FAILED', attempts: 0, failure: `SecretsManager:${error.awsErrorName}` };
+  }
+  if (!loaded.found) {
+    return { outcome: 'NOT_FOUND', attempts: 0, secretVersionId: loaded.versionId };
+  }
+
+  const { token, versionId } = loaded;
+  const forget = rememberSecret(token);
+  try {
+    const known = { secretVersionId: versionId, tokenFingerprint: tokenFingerprint(token) };
+    if (versionId !== undefined && (await alreadyRevoked(outcomes, request.accountId, versionId))) {
+      return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
+    }
+    const result = await meeting.logout(token, {
+      requestId: request.requestId,
+      deadline: request.deadline,
+    });
+    if (result.attempts > 0)
+      recordUpstreamCall(request.trigger, result.upstreamMs, result.attempts);
+    return {
+      outcome: result.outcome,
+      attempts: result.attempts,
+      upstreamStatus: result.upstreamStatus,
+      upstreamErrorCode: result.upstreamErrorCode,
+      failure: result.failure,
+      ...known,
+    };
+  } finally {
+    forget();
+  }
+};
+
+const alreadyRevoked = async (
+  outcomes: Services['outcomes'],
+  accountId: string,
+  versionId: string,
+): Promise<boolean> => {
+  try {
+    return await outcomes.isVersionRevoked(accountId, versionId);
+  } catch (error) {
+    // Without the table we can neither decide nor record: fail before calling upstream.
+    throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
+  }
+};
+
+/** Drops undefined fields so that records and answers carry absent fields, never nulls. */
+const defined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,0 +1,134 @@
+// Reads service-account tokens from AWS Secrets Manager: one account at a time for the API and
+// events, page by page for the sweep. Tokens are never cached beyond the call that needs them.
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { awsErrorName, SecretReadError } from '../errors.js';
+import { extractToken } from './extractToken.js';
+
+export type LoadedToken =
+  | { found: true; token: string; versionId: string | undefined }
+  | { found: false; versionId?: string };
+
+/** Errors that mean "this account has no secret", as opposed to "we could not look". */
+const isMissing = (error: unknown): boolean => {
+  const name = awsErrorName(error);
+  if (name === 'ResourceNotFoundException') return true;
+  // A secret scheduled for deletion answers InvalidRequestException: it is on its way out.
+  return (
+    name === 'InvalidRequestException' &&
+    error instanceof Error &&
+    /marked for deletion|scheduled for deletion/i.test(error.message)
+  );
+};
+
+export class SecretStore {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly prefix: string,
+    private readonly tokenField: string,
+  ) {}
+
+  secretName(accountId: string): string {
+    return `${this.prefix}${accountId}`;
+  }
+
+  /** The account of a secret name, or undefined when the name is not under the prefix. */
+  accountIdOf(secretName: string): string | undefined {
+    return secretName.startsWith(this.prefix) ? secretName.slice(this.prefix.length) : undefined;
+  }
+
+  /** Loads an account's token. Throws SecretReadError for anything but "no such secret". */
+  async load(accountId: string): Promise<LoadedToken> {
+    try {
+      const secret = await this.client.send(
+        new GetSecretValueCommand({ SecretId: this.secretName(accountId) }),
+      );
+      return this.toLoaded(secret.SecretString, secret.VersionId);
+    } catch (error) {
+      if (isMissing(error)) return { found: false };
+      throw new SecretReadError(accountId, awsErrorName(error), { cause: error });
+    }
+  }
+
+  toLoaded(secretString: string | undefined, versionId: string | undefined): LoadedToken {
+    const token = extractToken(secretString, this.tokenField);
+    if (token === undefined) return { found: false, ...(versionId ? { versionId } : {}) };
+    return { found: true, token, versionId };
+  }
+
+  /**
+   * The account ids of every secret under the prefix, a page at a time. Secrets Manager's name
+   * filter matches more than a strict prefix (and ignores case), so each name is checked again.
+   */
+  async *listAccountIds(): AsyncGenerator<string[]> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListSecretsCommand({
+          Filters: [{ Key: 'name', Values: [this.prefix] }],
+          MaxResults: 100,
+          NextToken: nextToken,
+          IncludePlannedDeletion: false,
+        }),
+      );
+      const ids: string[] = [];
+      for (const secret of page.SecretList ?? []) {
+        const accountId = secret.Name ? this.accountIdOf(secret.Name) : undefined;
+        if (accountId !== undefined) ids.push(accountId);
+      }
+      if (ids.length > 0) yield ids;
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
+  /**
+   * Loads up to 20 accounts' tokens in one call. Accounts whose secret is missing come back
+   * not found; any other per-secret error is a SecretReadError in the map, not a throw.
+   */
+  async loadMany(
+    accountIds: readonly string[],
+  ): Promise<Map<string, LoadedToken | SecretReadError>> {
+    const results = new Map<string, LoadedToken | SecretReadError>();
+    if (accountIds.length === 0) return results;
+    const byName = new Map(accountIds.map((id) => [this.secretName(id), id]));
+    const answer = await this.client.send(
+      new BatchGetSecretValueCommand({ SecretIdList: [...byName.keys()] }),
+    );
+    for (const value of answer.SecretValues ?? []) {
+      const accountId = (value.Name && byName.get(value.Name)) ?? this.accountIdOfArn(value.ARN);
+      if (accountId !== undefined) {
+        results.set(accountId, this.toLoaded(value.SecretString, value.VersionId));
+      }
+    }
+    for (const error of answer.Errors ?? []) {
+      const accountId = error.SecretId
+        ? (byName.get(error.SecretId) ?? this.accountIdOf(error.SecretId))
+        : undefined;
+      if (accountId === undefined) continue;
+      const code = error.ErrorCode ?? 'UnknownError';
+      results.set(
+        accountId,
+        code === 'ResourceNotFoundException'
+          ? { found: false }
+          : new SecretReadError(accountId, code),
+      );
+    }
+    // An id the answer did not mention was not read: make that an error, never a silent skip.
+    for (const accountId of accountIds) {
+      if (!results.has(accountId)) {
+        results.set(accountId, new SecretReadError(accountId, 'MissingFromBatchAnswer'));
+      }
+    }
+    return results;
+  }
+
+  private accountIdOfArn(arn: string | undefined): string | undefined {
+    // ARN: arn:aws:secretsmanager:region:account:secret:NAME-6RandomChars
+    const match = arn?.match(/:secret:(.+)-[A-Za-z0-9]{6}$/);
+    return match?.[1] ? this.accountIdOf(match[1]) : undefined;
+  }
+}

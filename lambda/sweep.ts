@@ -1,0 +1,143 @@
+// The scheduled sweep (CONTRACT §4.3): every secret under the prefix is revoked, through the work
+// queue when there is one, inline otherwise, reading tokens twenty at a time.
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { isAccountId } from './accountId.js';
+import { getClients } from './commons/clients.js';
+import { logger } from './commons/powertools.js';
+import { getConfig } from './config.js';
+import { deadlineOf } from './deadline.js';
+import { InvalidEventError } from './errors.js';
+import { runIdempotently } from './idempotency.js';
+import { failIfIncomplete } from './incomplete.js';
+import type { OffboardingSummary } from './offboarding.js';
+import { summarise } from './outcome.js';
+import type { Job } from './revokeMany.js';
+import { revokeMany, tooLateToStart } from './revokeMany.js';
+import type { SecretStore } from './secrets/SecretStore.js';
+import { getServices } from './services.js';
+import { WorkQueue } from './WorkQueue.js';
+
+/** BatchGetSecretValue takes at most 20 secret ids. */
+export const SECRET_BATCH = 20;
+const IDEMPOTENCY_WINDOW_SECONDS = 12 * 3600;
+
+const SchedulerInput = z.object({
+  action: z.literal('sweep'),
+  scheduledTime: z.string().max(64).optional(),
+  executionId: z.string().max(256).optional(),
+});
+const ClassicScheduledEvent = z.object({
+  id: z.string().max(256).optional(),
+  time: z.string().max(64).optional(),
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+});
+
+/** What identifies one run of the schedule, for idempotency and correlation. */
+export const sweepRunId = (event: unknown): string | undefined => {
+  const input = SchedulerInput.safeParse(event);
+  if (input.success) return input.data.executionId ?? input.data.scheduledTime;
+  const classic = ClassicScheduledEvent.safeParse(event);
+  if (classic.success) return classic.data.id ?? classic.data.time;
+  throw new InvalidEventError('Invalid sweep event: expected {"action": "sweep", ...}.');
+};
+
+/** Account ids under the prefix, a page at a time; names that are not valid ids are skipped. */
+async function* accountPages(secrets: SecretStore): AsyncGenerator<string[]> {
+  for await (const page of secrets.listAccountIds()) {
+    const valid = page.filter((accountId) => {
+      if (isAccountId(accountId)) return true;
+      logger.warn('secret name is not a valid account id; skipped', {
+        secretName: secrets.secretName(accountId).slice(0, 300),
+      });
+      return false;
+    });
+    if (valid.length > 0) yield valid;
+  }
+}
+
+/**
+ * Revocation jobs with their tokens already read, twenty per BatchGetSecretValue. The next batch
+ * is read while the current one is being revoked, so workers never wait on Secrets Manager.
+ */
+async function* jobsOf(
+  secrets: SecretStore,
+  correlationId: string | undefined,
+  tooLate: () => boolean,
+): AsyncGenerator<Job> {
+  const batches = (async function* () {
+    for await (const page of accountPages(secrets)) {
+      for (let i = 0; i < page.length; i += SECRET_BATCH) yield page.slice(i, i + SECRET_BATCH);
+    }
+  })();
+  let next = batches.next();
+  while (true) {
+    const batch = await next;
+    if (batch.done) return;
+    next = batches.next();
+    // Past the deadline the accounts are only counted as not started: reading them is waste.
+    const tokens = tooLate() ? new Map() : await secrets.loadMany(batch.value);
+    for (const accountId of batch.value) {
+      yield {
+        accountId,
+        trigger: 'schedule',
+        ...(correlationId ? { correlationId } : {}),
+        preloaded: tokens.get(accountId),
+      };
+    }
+  }
+}
+
+export const handleSweep = async (
+  event: unknown,
+  context: Context,
+): Promise<OffboardingSummary> => {
+  const runId = sweepRunId(event);
+  const config = getConfig();
+  const services = getServices(config);
+  if (runId) logger.setCorrelationId(runId);
+
+  const work = async (): Promise<OffboardingSummary> => {
+    if (config.workQueueUrl) {
+      const queue = new WorkQueue(getClients().sqs, config.workQueueUrl);
+      let queued = 0;
+      const failed: string[] = [];
+      for await (const page of accountPages(services.secrets)) {
+        const result = await queue.send(page, 'schedule', runId);
+        queued += result.sent;
+        failed.push(...result.failed);
+      }
+      if (failed.length > 0) {
+        throw new Error(
+          `${failed.length} account(s) could not be queued: ${failed.slice(0, 20).join(', ')}`,
+        );
+      }
+      logger.info('sweep fanned out', { runId, queued });
+      return { processed: queued, outcomes: {}, queued };
+    }
+    const deadline = deadlineOf(context);
+    const jobs = jobsOf(services.secrets, runId, () => tooLateToStart(deadline, services));
+    const result = await revokeMany(jobs, services, {
+      concurrency: config.sweepConcurrency,
+      deadline,
+    });
+    const summary = summarise(result.outcomes);
+    logger.info('sweep done', { runId, ...summary, notStarted: result.notStarted.length });
+    failIfIncomplete(result, summary);
+    return summary;
+  };
+
+  return config.idempotencyTableName && runId
+    ? runIdempotently(
+        {
+          tableName: config.idempotencyTableName,
+          keyPrefix: 'sweep',
+          key: { runId },
+          expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+          context,
+        },
+        work,
+      )
+    : work();
+};

@@ -1,0 +1,32 @@
+// Recognises which of the four triggers an event comes from (CONTRACT §4); anything else is an
+// error that must reach the dead-letter path, not vanish.
+import { UnknownEventError } from './errors.js';
+
+export type TriggerKind = 'http' | 'offboarding' | 'schedule' | 'queue';
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const recogniseTrigger = (event: unknown): TriggerKind => {
+  if (isObject(event)) {
+    const context = event['requestContext'];
+    if (isObject(context) && isObject(context['http'])) return 'http';
+    if (event['detail-type'] === 'Account Offboarded') return 'offboarding';
+    if (event['action'] === 'sweep') return 'schedule';
+    if (event['source'] === 'aws.events' && event['detail-type'] === 'Scheduled Event') {
+      return 'schedule';
+    }
+    const records = event['Records'];
+    if (
+      Array.isArray(records) &&
+      records.length > 0 &&
+      records.every((record) => isObject(record) && record['eventSource'] === 'aws:sqs')
+    ) {
+      return 'queue';
+    }
+  }
+  throw new UnknownEventError(
+    'Unrecognised event: expected an API Gateway HTTP API (2.0) request, an "Account Offboarded" ' +
+      'EventBridge event, a sweep schedule or an SQS batch.',
+  );
+};
