@@ -2,7 +2,7 @@
 // event, and fail after recording when any revocation FAILED so that Lambda's async retry and
 // the dead-letter queue take over.
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AccountIdSchema } from './accountId.js';
 import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
@@ -24,17 +24,21 @@ const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 // Powertools' EventBridgeSchema demands version, account, time, region and resources, which the
 // contract does not: events put by other tools may lack them. Only what is used is required.
 export const OffboardingEventSchema = z.object({
-  id: z.string().min(1).max(256),
-  source: z.string().optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  source: z.optional(z.string()),
   'detail-type': z.literal('Account Offboarded'),
   detail: z
     .object({
-      accountId: AccountIdSchema.optional(),
-      accountIds: z.array(AccountIdSchema).min(1).max(MAX_ACCOUNTS_PER_EVENT).optional(),
+      accountId: z.optional(AccountIdSchema),
+      accountIds: z.optional(
+        z.array(AccountIdSchema).check(z.minLength(1), z.maxLength(MAX_ACCOUNTS_PER_EVENT)),
+      ),
     })
-    .refine((detail) => detail.accountId !== undefined || detail.accountIds !== undefined, {
-      error: 'detail must hold accountId or accountIds',
-    }),
+    .check(
+      z.refine((detail) => detail.accountId !== undefined || detail.accountIds !== undefined, {
+        error: 'detail must hold accountId or accountIds',
+      }),
+    ),
 });
 
 export interface OffboardingSummary extends Summary {

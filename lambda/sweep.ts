@@ -1,7 +1,7 @@
 // The scheduled sweep (CONTRACT §4.3): every secret under the prefix is revoked, through the work
 // queue when there is one, inline otherwise, reading tokens twenty at a time.
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isAccountId } from './accountId.js';
 import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
@@ -24,12 +24,12 @@ const IDEMPOTENCY_WINDOW_SECONDS = 12 * 3600;
 
 const SchedulerInput = z.object({
   action: z.literal('sweep'),
-  scheduledTime: z.string().max(64).optional(),
-  executionId: z.string().max(256).optional(),
+  scheduledTime: z.optional(z.string().check(z.maxLength(64))),
+  executionId: z.optional(z.string().check(z.maxLength(256))),
 });
 const ClassicScheduledEvent = z.object({
-  id: z.string().max(256).optional(),
-  time: z.string().max(64).optional(),
+  id: z.optional(z.string().check(z.maxLength(256))),
+  time: z.optional(z.string().check(z.maxLength(64))),
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
 });

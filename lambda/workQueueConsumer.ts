@@ -2,7 +2,7 @@
 // batchItemFailures with exactly the messages to try again.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AccountIdSchema } from './accountId.js';
 import { getConfig } from './config.js';
 import { deadlineOf } from './deadline.js';
@@ -14,8 +14,8 @@ import { getServices } from './services.js';
 export const WorkMessageSchema = z.object({
   accountId: AccountIdSchema,
   trigger: z.enum(['schedule', 'offboarding']),
-  requestId: z.string().optional(),
-  correlationId: z.string().max(256).optional(),
+  requestId: z.optional(z.string()),
+  correlationId: z.optional(z.string().check(z.maxLength(256))),
 });
 
 const processor = new BatchProcessor(EventType.SQS);

@@ -1,6 +1,6 @@
 // Reads and validates the body of POST /revocations: size first, then JSON, then fields.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AccountIdSchema } from '../accountId.js';
 import { HttpError } from './responses.js';
 
@@ -9,10 +9,11 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const RevocationBodySchema = z.strictObject(
   {
     accountId: AccountIdSchema,
-    reason: z
-      .string({ error: 'reason must be a string' })
-      .max(256, { error: 'reason must be at most 256 characters' })
-      .optional(),
+    reason: z.optional(
+      z
+        .string({ error: 'reason must be a string' })
+        .check(z.maxLength(256, { error: 'reason must be at most 256 characters' })),
+    ),
   },
   {
     error: (issue) =>
