@@ -17,6 +17,10 @@ export interface Config {
   idempotencyTableName: string | undefined;
   workQueueUrl: string | undefined;
   sweepConcurrency: number;
+  /** Extension: check with Huawei's validate API that a REVOKED token is really dead. */
+  verifyRevocation: boolean;
+  /** Extension: the EventBridge bus (name or ARN) that hears of every outcome. */
+  outcomeEventBusName: string | undefined;
 }
 
 export const CONFIG_VARIABLES = [
@@ -31,6 +35,8 @@ export const CONFIG_VARIABLES = [
   'IDEMPOTENCY_TABLE_NAME',
   'WORK_QUEUE_URL',
   'SWEEP_CONCURRENCY',
+  'VERIFY_REVOCATION',
+  'OUTCOME_EVENT_BUS_NAME',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -81,6 +87,24 @@ const queueUrl = (env: Env, name: string): string | undefined => {
   return value;
 };
 
+const flag = (env: Env, name: string): boolean => {
+  const value = read(env, name)?.toLowerCase();
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigurationError(name, 'must be true or false');
+};
+
+// An EventBridge bus name, or its ARN.
+const EVENT_BUS = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
+
+const eventBus = (env: Env, name: string): string | undefined => {
+  const value = read(env, name);
+  if (value !== undefined && !EVENT_BUS.test(value)) {
+    throw new ConfigurationError(name, 'must be an EventBridge bus name or ARN');
+  }
+  return value;
+};
+
 /** Parses and validates the configuration; throws a ConfigurationError naming the variable. */
 export const parseConfig = (env: Env): Config => {
   const baseUrl = parseBaseUrl(read(env, 'MEETING_API_BASE_URL') ?? DEFAULT_MEETING_API_BASE_URL);
@@ -110,6 +134,8 @@ export const parseConfig = (env: Env): Config => {
     idempotencyTableName: tableName(env, 'IDEMPOTENCY_TABLE_NAME', false),
     workQueueUrl: queueUrl(env, 'WORK_QUEUE_URL'),
     sweepConcurrency: integer(env, 'SWEEP_CONCURRENCY', 8, 1, 256),
+    verifyRevocation: flag(env, 'VERIFY_REVOCATION'),
+    outcomeEventBusName: eventBus(env, 'OUTCOME_EVENT_BUS_NAME'),
   };
 };
 

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
 import { logger, publishMetrics, tracer } from './commons/powertools.js';
 import { httpApi } from './http/api.js';
 import { requestIdOf } from './http/requestId.js';
+import { flushOutcomeEvents } from './OutcomeEvents.js';
 import { handleOffboarding } from './offboarding.js';
 import { handleSweep } from './sweep.js';
 import { recogniseTrigger } from './trigger.js';
@@ -32,6 +33,7 @@ export const handler = middy<unknown, unknown>()
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(publishMetrics())
+  .use(flushOutcomeEvents())
   .use({
     // Errors of the event triggers leave the function (retry, dead-letter queue) after one log line.
     onError: ({ error }) => {

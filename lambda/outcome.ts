@@ -35,6 +35,8 @@ export interface OutcomeRecord {
   actor?: string;
   /** Extension: the offboarding event id, the schedule execution id or the queue message id. */
   correlationId?: string;
+  /** Extension (VERIFY_REVOCATION): Huawei's validate API confirmed the token dead (true) or alive. */
+  verified?: boolean;
   /** Extension: why a FAILED revocation failed (`timeout`, `ECONNRESET`, `deadline`, ...). */
   failure?: string;
 }

@@ -1,7 +1,7 @@
 // The one revocation path every trigger takes: load the token, decide, call Huawei, classify,
 // record. A revocation is only reported once its outcome record is written.
 import { createHash, randomUUID } from 'node:crypto';
-import { countOutcome, logger, recordUpstreamCall } from './commons/powertools.js';
+import { count, logger, recordUpstreamCall } from './commons/powertools.js';
 import { rememberSecret } from './commons/redaction.js';
 import { awsErrorName, OutcomeRecordError, SecretReadError } from './errors.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
@@ -35,6 +35,7 @@ type Findings = Pick<
   | 'upstreamStatus'
   | 'upstreamErrorCode'
   | 'failure'
+  | 'verified'
 > & { outcome: Outcome };
 
 /**
@@ -65,7 +66,8 @@ export const revoke = async (
     }),
   };
   await services.outcomes.record(record);
-  countOutcome(record.trigger, record.outcome);
+  count(record.trigger, record.outcome);
+  services.events?.add(record);
   logger.info('revocation recorded', {
     accountId: record.accountId,
     outcome: record.outcome,
@@ -75,6 +77,7 @@ export const revoke = async (
     upstreamStatus: record.upstreamStatus,
     upstreamErrorCode: record.upstreamErrorCode,
     failure: record.failure,
+    verified: record.verified,
     durationMs: record.durationMs,
   });
   return record;
@@ -82,7 +85,7 @@ export const revoke = async (
 
 const decideAndCall = async (
   request: RevocationRequest,
-  { secrets, outcomes, meeting }: Services,
+  { secrets, outcomes, meeting, config }: Services,
 ): Promise<Findings> => {
   let loaded: LoadedToken;
   try {
@@ -113,9 +116,15 @@ const decideAndCall = async (
       requestId: request.requestId,
       deadline: request.deadline,
     });
-    if (result.attempts > 0)
+    if (result.attempts > 0) {
       recordUpstreamCall(request.trigger, result.upstreamMs, result.attempts);
+    }
+    const verified =
+      result.outcome === 'REVOKED' && config.verifyRevocation
+        ? await verify(meeting, token, request)
+        : undefined;
     return {
+      verified,
       outcome: result.outcome,
       attempts: result.attempts,
       upstreamStatus: result.upstreamStatus,
@@ -126,6 +135,32 @@ const decideAndCall = async (
   } finally {
     forget();
   }
+};
+
+/** Proof, not hope: asks Huawei whether the token revoked a moment ago still works. */
+const verify = async (
+  meeting: Services['meeting'],
+  token: string,
+  request: RevocationRequest,
+): Promise<boolean | undefined> => {
+  const verdict = await meeting.validate(token, {
+    requestId: request.requestId,
+    deadline: request.deadline,
+  });
+  if (verdict === 'alive') {
+    count(request.trigger, 'TokenSurvivedRevocation');
+    logger.error('token still valid after a successful revocation', {
+      accountId: request.accountId,
+      requestId: request.requestId,
+    });
+    return false;
+  }
+  if (verdict === 'unknown') {
+    count(request.trigger, 'VerificationInconclusive');
+    logger.warn('could not verify the revocation', { accountId: request.accountId });
+    return undefined;
+  }
+  return true;
 };
 
 const alreadyRevoked = async (

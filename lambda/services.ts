@@ -3,6 +3,7 @@
 import { getClients } from './commons/clients.js';
 import type { Config } from './config.js';
 import { MeetingClient } from './meeting/MeetingClient.js';
+import { OutcomeEvents } from './OutcomeEvents.js';
 import { OutcomeStore } from './OutcomeStore.js';
 import { SecretStore } from './secrets/SecretStore.js';
 
@@ -11,6 +12,8 @@ export interface Services {
   secrets: SecretStore;
   outcomes: OutcomeStore;
   meeting: MeetingClient;
+  /** Present when OUTCOME_EVENT_BUS_NAME is set. */
+  events: OutcomeEvents | undefined;
 }
 
 let cached: { services: Services; clients: ReturnType<typeof getClients> } | undefined;
@@ -44,6 +47,9 @@ export const getServices = (config: Config): Services => {
     secrets: new SecretStore(clients.secrets, config.secretPrefix, config.secretTokenField),
     outcomes: new OutcomeStore(clients.documents, config.outcomeTableName),
     meeting,
+    events: config.outcomeEventBusName
+      ? new OutcomeEvents(clients.eventBridge, config.outcomeEventBusName)
+      : undefined,
   };
   cached = { services, clients };
   return services;

@@ -1,6 +1,7 @@
 // AWS SDK clients, created once per process and reused by every invocation (their keep-alive
 // sockets with them). Endpoints come from the standard SDK settings, never from this code.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +12,7 @@ interface Clients {
   dynamo: DynamoDBClient;
   documents: DynamoDBDocumentClient;
   sqs: SQSClient;
+  eventBridge: EventBridgeClient;
 }
 
 let cached: { key: string; clients: Clients } | undefined;
@@ -23,6 +25,7 @@ const ENDPOINT_SETTINGS = [
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_DYNAMODB',
   'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_EVENTBRIDGE',
   'AWS_ACCESS_KEY_ID',
 ];
 
@@ -38,6 +41,7 @@ export const getClients = (): Clients => {
       marshallOptions: { removeUndefinedValues: true },
     }),
     sqs: tracer.captureAWSv3Client(new SQSClient({ maxAttempts: 4 })),
+    eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({ maxAttempts: 4 })),
   };
   if (cached) {
     for (const client of Object.values(cached.clients)) client.destroy();

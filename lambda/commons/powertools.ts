@@ -37,8 +37,9 @@ const metricsFor = (trigger: Trigger): Metrics => {
   return instance;
 };
 
-export const countOutcome = (trigger: Trigger, outcome: Outcome): void => {
-  metricsFor(trigger).addMetric(outcome, MetricUnit.Count, 1);
+/** Counts one occurrence: an outcome (`REVOKED`, ...) or an event (`TokenSurvivedRevocation`, ...). */
+export const count = (trigger: Trigger, name: Outcome | string): void => {
+  metricsFor(trigger).addMetric(name, MetricUnit.Count, 1);
 };
 
 export const recordUpstreamCall = (trigger: Trigger, latencyMs: number, attempts: number): void => {

@@ -52,6 +52,7 @@ export const answerOf = (record: OutcomeRecord) => ({
   ...(record.upstreamErrorCode !== undefined
     ? { upstreamErrorCode: record.upstreamErrorCode }
     : {}),
+  ...(record.verified !== undefined ? { verified: record.verified } : {}),
 });
 type Answer = ReturnType<typeof answerOf>;
 

@@ -12,6 +12,7 @@ import { canStartAttempt, nextDelayMs, parseRetryAfterMs } from './retryPolicy.j
 /** Error bodies are read up to this size; the rest is discarded, never buffered. */
 export const MAX_ERROR_BODY_BYTES = 16 * 1024;
 export const LOGOUT_PATH = '/v1/usg/acs/token';
+export const VALIDATE_PATH = '/v1/usg/acs/token/validate';
 
 export interface MeetingClientOptions {
   baseUrl: string;
@@ -43,20 +44,22 @@ class AttemptTimeoutError extends Error {
 
 export class MeetingClient {
   readonly agent: http.Agent;
-  private readonly url: URL;
+  private readonly logoutUrl: URL;
+  private readonly validateUrl: URL;
   private readonly transport: typeof http | typeof https;
 
   constructor(readonly options: MeetingClientOptions) {
-    this.url = new URL(`${options.baseUrl}${LOGOUT_PATH}`);
-    this.transport = this.url.protocol === 'https:' ? https : http;
+    this.logoutUrl = new URL(`${options.baseUrl}${LOGOUT_PATH}`);
+    this.validateUrl = new URL(`${options.baseUrl}${VALIDATE_PATH}`);
+    const secure = this.logoutUrl.protocol === 'https:';
+    this.transport = secure ? https : http;
     const agentOptions: http.AgentOptions = {
       keepAlive: true,
       maxSockets: options.maxSockets,
       // The most recently used socket first: fewer connections stay warm and none go stale.
       scheduling: 'lifo',
     };
-    this.agent =
-      this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
   /**
@@ -67,38 +70,23 @@ export class MeetingClient {
     token: string,
     { requestId, deadline }: { requestId: string; deadline?: number },
   ): Promise<LogoutResult> {
-    const { maxAttempts, timeoutMs, retryBaseMs } = this.options;
-    let attempts = 0;
-    let upstreamMs = 0;
-    let delayMs = 0;
-    let last: { result: AttemptResult; classification: Classification } | undefined;
-
-    while (attempts < maxAttempts) {
-      if (!canStartAttempt(Date.now(), delayMs, timeoutMs, deadline)) break;
-      if (delayMs > 0) await sleep(delayMs);
-      attempts += 1;
-      const started = performance.now();
-      const result = await this.attempt(token, requestId);
-      upstreamMs += performance.now() - started;
-      const classification = classify(result);
-      last = { result, classification };
-      if (!classification.retryable) break;
-      const retryAfterMs = result.kind === 'response' ? result.retryAfterMs : undefined;
-      delayMs = nextDelayMs(attempts, retryBaseMs, retryAfterMs, this.options.random);
-    }
-
-    const upstream =
-      last?.result.kind === 'response'
-        ? {
-            upstreamStatus: last.result.status,
-            ...(last.result.errorCode ? { upstreamErrorCode: last.result.errorCode } : {}),
-          }
-        : {};
+    const headers = { ...this.commonHeaders(requestId), 'X-Access-Token': token };
+    const { last, attempts, upstreamMs } = await this.withRetries(
+      () => this.attempt('DELETE', this.logoutUrl, headers),
+      deadline,
+    );
     if (!last) return { outcome: 'FAILED', attempts, failure: 'deadline', upstreamMs };
     const { result, classification } = last;
+    const upstream =
+      result.kind === 'response'
+        ? {
+            upstreamStatus: result.status,
+            ...(result.errorCode ? { upstreamErrorCode: result.errorCode } : {}),
+          }
+        : {};
     const outcome = classification.outcome;
     if (outcome !== 'FAILED') return { outcome, attempts, upstreamMs, ...upstream };
-    // The last attempt was retryable but the deadline forbade another.
+    // The last attempt was retryable but the attempts or the deadline ran out.
     const failure =
       result.kind === 'timeout'
         ? 'timeout'
@@ -108,8 +96,64 @@ export class MeetingClient {
     return { outcome, attempts, upstreamMs, failure, ...upstream };
   }
 
+  /**
+   * Asks Huawei whether `token` still works (POST /v1/usg/acs/token/validate). The token travels
+   * in the body here, which is never logged. `dead` on 401, `alive` on 2xx, `unknown` otherwise.
+   */
+  async validate(
+    token: string,
+    { requestId, deadline }: { requestId: string; deadline?: number },
+  ): Promise<'dead' | 'alive' | 'unknown'> {
+    const headers = { ...this.commonHeaders(requestId), 'Content-Type': 'application/json' };
+    const body = JSON.stringify({ token, needGenNewToken: false });
+    const { last } = await this.withRetries(
+      () => this.attempt('POST', this.validateUrl, headers, body),
+      deadline,
+    );
+    if (last?.classification.outcome === 'ALREADY_INVALID') return 'dead';
+    if (last?.classification.outcome === 'REVOKED') return 'alive';
+    return 'unknown';
+  }
+
+  /** The retry loop of CONTRACT §2: backoff with full jitter, Retry-After, the deadline. */
+  private async withRetries(send: () => Promise<AttemptResult>, deadline: number | undefined) {
+    const { maxAttempts, timeoutMs, retryBaseMs } = this.options;
+    let attempts = 0;
+    let upstreamMs = 0;
+    let delayMs = 0;
+    let last: { result: AttemptResult; classification: Classification } | undefined;
+    while (attempts < maxAttempts) {
+      if (!canStartAttempt(Date.now(), delayMs, timeoutMs, deadline)) break;
+      if (delayMs > 0) await sleep(delayMs);
+      attempts += 1;
+      const started = performance.now();
+      const result = await send();
+      upstreamMs += performance.now() - started;
+      const classification = classify(result);
+      last = { result, classification };
+      if (!classification.retryable) break;
+      const retryAfterMs = result.kind === 'response' ? result.retryAfterMs : undefined;
+      delayMs = nextDelayMs(attempts, retryBaseMs, retryAfterMs, this.options.random);
+    }
+    return { last, attempts, upstreamMs };
+  }
+
+  private commonHeaders(requestId: string): Record<string, string> {
+    return {
+      'X-Request-ID': requestId,
+      'Accept-Language': this.options.acceptLanguage,
+      'User-Agent': USER_AGENT,
+      Accept: 'application/json',
+    };
+  }
+
   /** One request, bounded by the per-attempt timeout, its body read up to a cap. */
-  private attempt(token: string, requestId: string): Promise<AttemptResult> {
+  private attempt(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<AttemptResult> {
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       const settle = (result: AttemptResult) => {
@@ -120,16 +164,13 @@ export class MeetingClient {
       };
       let request: http.ClientRequest;
       try {
-        request = this.transport.request(this.url, {
-          method: 'DELETE',
+        request = this.transport.request(url, {
+          method,
           agent: this.agent,
-          headers: {
-            'X-Access-Token': token,
-            'X-Request-ID': requestId,
-            'Accept-Language': this.options.acceptLanguage,
-            'User-Agent': USER_AGENT,
-            Accept: 'application/json',
-          },
+          headers:
+            body === undefined
+              ? headers
+              : { ...headers, 'Content-Length': Buffer.byteLength(body) },
         });
       } catch (error) {
         // Only a token with characters no header may carry gets here; the error would quote it.
@@ -182,7 +223,7 @@ export class MeetingClient {
         response.on('error', finish);
         response.on('aborted', finish);
       });
-      request.end();
+      request.end(body);
     });
   }
 

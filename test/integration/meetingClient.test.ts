@@ -1,8 +1,10 @@
 // The hand-written Huawei client over real HTTP against the simulator: connection reuse, size
 // caps on error bodies, defensive parsing and the deadline.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MeetingClient } from '../../lambda/meeting/MeetingClient.js';
-import { MeetingSimulator } from '../support/MeetingSimulator.js';
+import { MeetingSimulator } from '../../local/MeetingSimulator.js';
 
 let sim: MeetingSimulator;
 let client: MeetingClient;
@@ -117,6 +119,28 @@ describe('MeetingClient', () => {
       failure: 'http-429',
     });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('validates: dead on 401, alive on 200, unknown when upstream cannot say', async () => {
+    // Prepare
+    sim.addToken('tok-validate-live');
+    const down = createServer((_req, res) => res.writeHead(503).end()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => down.once('listening', resolve));
+    const downClient = new MeetingClient({
+      ...options,
+      baseUrl: `http://127.0.0.1:${(down.address() as AddressInfo).port}`,
+    });
+    // Act
+    const alive = await client.validate('tok-validate-live', { requestId });
+    const dead = await client.validate('tok-never-issued', { requestId });
+    const unknown = await downClient.validate('tok-validate-live', { requestId });
+    downClient.close();
+    down.close();
+    // Assess
+    expect([alive, dead, unknown]).toEqual(['alive', 'dead', 'unknown']);
+    const [request] = sim.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/v1/usg/acs/token/validate' });
+    expect(request?.headers['content-type']).toBe('application/json');
   });
 
   it('never follows a redirect with the token', async () => {

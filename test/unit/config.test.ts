@@ -21,6 +21,8 @@ describe('parseConfig', () => {
       idempotencyTableName: undefined,
       workQueueUrl: undefined,
       sweepConcurrency: 8,
+      verifyRevocation: false,
+      outcomeEventBusName: undefined,
     });
   });
 
@@ -37,6 +39,8 @@ describe('parseConfig', () => {
       IDEMPOTENCY_TABLE_NAME: 'idem',
       WORK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/work',
       SWEEP_CONCURRENCY: '16',
+      VERIFY_REVOCATION: 'TRUE',
+      OUTCOME_EVENT_BUS_NAME: 'arn:aws:events:eu-west-1:123456789012:event-bus/security',
     });
     expect(config).toMatchObject({
       meetingApiBaseUrl: 'https://api-intl.meeting.huaweicloud.com',
@@ -49,6 +53,8 @@ describe('parseConfig', () => {
       idempotencyTableName: 'idem',
       workQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/work',
       sweepConcurrency: 16,
+      verifyRevocation: true,
+      outcomeEventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/security',
     });
   });
 
@@ -68,6 +74,8 @@ describe('parseConfig', () => {
     [{ ...minimal, SWEEP_CONCURRENCY: '0' }, 'SWEEP_CONCURRENCY'],
     [{ ...minimal, SWEEP_CONCURRENCY: '100000' }, 'SWEEP_CONCURRENCY'],
     [{ ...minimal, WORK_QUEUE_URL: 'queue' }, 'WORK_QUEUE_URL'],
+    [{ ...minimal, VERIFY_REVOCATION: 'yes' }, 'VERIFY_REVOCATION'],
+    [{ ...minimal, OUTCOME_EVENT_BUS_NAME: 'bad bus name' }, 'OUTCOME_EVENT_BUS_NAME'],
   ])('refuses %o with an error naming %s', (env, variable) => {
     // Act
     const act = () => parseConfig(env);
