@@ -6,6 +6,7 @@ import {
   ListSecretsCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { logger } from '../commons/powertools.js';
 import { awsErrorName, SecretReadError } from '../errors.js';
 import { extractToken } from './extractToken.js';
 
@@ -92,8 +93,37 @@ export class SecretStore {
   async loadMany(
     accountIds: readonly string[],
   ): Promise<Map<string, LoadedToken | SecretReadError>> {
+    if (accountIds.length === 0) return new Map();
+    try {
+      return await this.loadBatch(accountIds);
+    } catch (error) {
+      // BatchGetSecretValue needs its own IAM action and is missing from some Secrets Manager
+      // look-alikes: one account at a time is slower but reads the same secrets.
+      logger.warn('BatchGetSecretValue failed; reading the secrets one by one', {
+        error: awsErrorName(error),
+        count: accountIds.length,
+      });
+      const results = new Map<string, LoadedToken | SecretReadError>();
+      await Promise.all(
+        accountIds.map(async (accountId) => {
+          results.set(
+            accountId,
+            await this.load(accountId).catch((failure: unknown) =>
+              failure instanceof SecretReadError
+                ? failure
+                : new SecretReadError(accountId, awsErrorName(failure)),
+            ),
+          );
+        }),
+      );
+      return results;
+    }
+  }
+
+  private async loadBatch(
+    accountIds: readonly string[],
+  ): Promise<Map<string, LoadedToken | SecretReadError>> {
     const results = new Map<string, LoadedToken | SecretReadError>();
-    if (accountIds.length === 0) return results;
     const byName = new Map(accountIds.map((id) => [this.secretName(id), id]));
     const answer = await this.client.send(
       new BatchGetSecretValueCommand({ SecretIdList: [...byName.keys()] }),
@@ -110,12 +140,10 @@ export class SecretStore {
         : undefined;
       if (accountId === undefined) continue;
       const code = error.ErrorCode ?? 'UnknownError';
-      results.set(
-        accountId,
-        code === 'ResourceNotFoundException'
-          ? { found: false }
-          : new SecretReadError(accountId, code),
-      );
+      const missing =
+        code === 'ResourceNotFoundException' ||
+        (code === 'InvalidRequestException' && /deletion/i.test(error.Message ?? ''));
+      results.set(accountId, missing ? { found: false } : new SecretReadError(accountId, code));
     }
     // An id the answer did not mention was not read: make that an error, never a silent skip.
     for (const accountId of accountIds) {

@@ -205,3 +205,17 @@ describe('sweep records', () => {
     ]);
   });
 });
+
+describe('sweep without BatchGetSecretValue', () => {
+  it('reads the secrets one by one when the batch call is refused, and revokes them all', async () => {
+    // Prepare
+    const tokens = seed(25);
+    h.secrets.fail('BatchGetSecretValue', { type: 'AccessDeniedException' });
+    // Act
+    const summary = await h.invoke(scheduleEvent());
+    // Assess
+    expect(summary).toEqual({ processed: 25, outcomes: { REVOKED: 25 } });
+    expect(tokens.every((t) => !h.meeting.isLive(t))).toBe(true);
+    expect(h.secrets.calls.filter((c) => c.operation === 'GetSecretValue')).toHaveLength(25);
+  });
+});
