@@ -1,0 +1,92 @@
+// The HTTP API for ops tools: POST /revocations and GET /revocations/{accountId}, SigV4 (IAM) only.
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface RevocationApiProps {
+  readonly handler: lambda.IFunction;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  readonly logRetentionDays: number;
+}
+
+/** One JSON object per request; `caller` is the SigV4 principal, the audit trail's "who". */
+export const accessLogFormat = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  caller: '$context.identity.userArn',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+};
+
+export class RevocationApi extends Construct {
+  public readonly api: apigw.HttpApi;
+  public readonly stage: apigw.HttpStage;
+  public readonly accessLogs: logs.LogGroup;
+  /** The execute-api ARNs an ops tool's IAM policy has to allow, one per route. */
+  public readonly routeArns: { readonly revoke: string; readonly history: string };
+
+  public constructor(scope: Construct, id: string, props: RevocationApiProps) {
+    super(scope, id);
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'meeting-token-revoker: revoke a service account token, read its history',
+      // The stage below carries throttling and access logs, which the implicit one cannot.
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      // A human or a ticketing tool calls this, not a fleet: a low ceiling keeps a runaway
+      // script from turning into a flood of calls against Huawei.
+      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFormat)),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('Revoker', props.handler, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+    });
+    const authorizer = new HttpIamAuthorizer();
+    this.api.addRoutes({
+      path: '/revocations',
+      methods: [apigw.HttpMethod.POST],
+      integration,
+      authorizer,
+    });
+    this.api.addRoutes({
+      path: '/revocations/{accountId}',
+      methods: [apigw.HttpMethod.GET],
+      integration,
+      authorizer,
+    });
+
+    this.routeArns = {
+      revoke: this.api.arnForExecuteApi('POST', '/revocations', '$default'),
+      history: this.api.arnForExecuteApi('GET', '/revocations/*', '$default'),
+    };
+  }
+
+  public get url(): string {
+    // The $default stage is served at the root of the API endpoint.
+    return `${this.api.apiEndpoint}/`;
+  }
+}

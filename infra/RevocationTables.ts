@@ -1,0 +1,37 @@
+// The two DynamoDB tables: the outcome history (an audit trail, kept) and the idempotency keys (scratch).
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export class RevocationTables extends Construct {
+  /** CONTRACT §5: one item per revocation outcome, newest last within an account. */
+  public readonly outcomes: dynamodb.Table;
+  /** Powertools idempotency: partition key `id`, TTL attribute `expiration`. */
+  public readonly idempotency: dynamodb.Table;
+
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.outcomes = new dynamodb.Table(this, 'Outcomes', {
+      partitionKey: { name: 'accountId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'recordId', type: dynamodb.AttributeType.STRING },
+      // Revocations come in bursts (a nightly sweep, an offboarding wave) and are idle otherwise.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The history is the proof that a token was revoked: it outlives the stack and resists a stray delete.
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+
+    this.idempotency = new dynamodb.Table(this, 'Idempotency', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Keys expire within hours; nothing here is worth keeping once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+}

@@ -1,0 +1,184 @@
+// The one function behind every trigger: the `npm run build` bundle, its log group, and exactly the access it needs.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { RevokerConfig } from './config.js';
+import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { BundleMissingError } from './errors.js';
+
+export interface RevokerFunctionProps {
+  readonly config: RevokerConfig;
+  /** Absolute path of the directory holding `handler.mjs` (and its source map). */
+  readonly codePath: string;
+  readonly outcomeTable: dynamodb.ITable;
+  readonly idempotencyTable: dynamodb.ITable;
+  readonly workQueue: sqs.IQueue;
+}
+
+/** The Powertools service name, also the `service` dimension of every metric the function emits. */
+export const serviceName = 'meeting-token-revoker';
+export const metricsNamespace = 'MeetingTokenRevoker';
+
+export class RevokerFunction extends Construct {
+  /**
+   * 29 s: a revocation with the default retry policy needs at most 3 x 5 s plus 2 x 2 s of backoff,
+   * and the HTTP API stops waiting at 30 s, so a caller always gets the function's own answer (and
+   * its outcome record) rather than a gateway timeout. The sweep only lists secrets and enqueues.
+   */
+  public static readonly timeout = Duration.seconds(29);
+
+  public readonly function: lambda.Function;
+  public readonly logGroup: logs.LogGroup;
+  /** Asynchronous invocations (offboarding events, the sweep) that failed every retry. */
+  public readonly failedInvocations: DeadLetterQueue;
+
+  public constructor(scope: Construct, id: string, props: RevokerFunctionProps) {
+    super(scope, id);
+    const { config } = props;
+
+    const entry = join(props.codePath, 'handler.mjs');
+    if (!existsSync(entry)) throw new BundleMissingError(entry);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+    });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'meeting-token-revoker: read service-account tokens, record outcomes',
+    });
+    this.logGroup.grantWrite(role);
+
+    this.failedInvocations = new DeadLetterQueue(this, 'FailedInvocations', {
+      label: 'failed-invocations',
+      holds:
+        "offboarding events and sweeps whose invocation still failed after Lambda's asynchronous retries",
+      action:
+        'Each message carries the original event and the error: fix the cause (see the function logs), then send the event again (the revocation is idempotent, revoked accounts answer ALREADY_REVOKED).',
+      deadLetterOf: "the function's asynchronous invocations (its on-failure destination)",
+    });
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Revokes Huawei Cloud Meeting tokens held in Secrets Manager',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      // The very bundle `npm run build` produced and the tests ran: no second bundling here.
+      code: lambda.Code.fromAsset(props.codePath, {
+        exclude: ['*', '!handler.mjs', '!handler.mjs.map'],
+      }),
+      handler: 'handler.handler',
+      // Network-bound work: 512 MB buys enough CPU for TLS and JSON, and a quick cold start.
+      memorySize: 512,
+      timeout: RevokerFunction.timeout,
+      role,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      // The only brake on how hard a sweep or an offboarding wave can hit Huawei's API.
+      reservedConcurrentExecutions: config.reservedConcurrency,
+      // Two retries over up to six hours ride out a Huawei outage; then the event is parked.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.failedInvocations.queue),
+      environment: {
+        MEETING_API_BASE_URL: config.meetingApiBaseUrl,
+        MEETING_ACCEPT_LANGUAGE: config.meetingAcceptLanguage,
+        MEETING_TIMEOUT_MS: String(config.meetingTimeoutMs),
+        MEETING_MAX_ATTEMPTS: String(config.meetingMaxAttempts),
+        MEETING_RETRY_BASE_MS: String(config.meetingRetryBaseMs),
+        SECRET_PREFIX: config.secretPrefix,
+        SECRET_TOKEN_FIELD: config.secretTokenField,
+        OUTCOME_TABLE_NAME: props.outcomeTable.tableName,
+        IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName,
+        WORK_QUEUE_URL: props.workQueue.queueUrl,
+        SWEEP_CONCURRENCY: String(config.sweepConcurrency),
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    // Pseudo parameters rather than the stack's env, so the ARN (and its cdk-nag finding id) reads
+    // the same in every environment. Secrets Manager appends a random suffix to each secret's ARN.
+    const secretArns = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${config.secretPrefix}*`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadServiceAccountTokens',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secretArns],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // Neither action supports resource-level permissions. BatchGetSecretValue still needs
+        // GetSecretValue on every secret it returns, which the statement above limits to the prefix.
+        sid: 'EnumerateServiceAccountTokens',
+        actions: ['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue'],
+        resources: ['*'],
+      }),
+    );
+    if (config.secretsKmsKeyArn !== undefined) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptServiceAccountTokens',
+          actions: ['kms:Decrypt'],
+          resources: [config.secretsKmsKeyArn],
+          conditions: {
+            // Only through Secrets Manager, and only for secrets under the prefix.
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
+          },
+        }),
+      );
+    }
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // The history is append-only for the function: no DeleteItem, no Scan, no BatchWriteItem.
+        sid: 'RecordOutcomes',
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [props.outcomeTable.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // What Powertools' DynamoDBPersistenceLayer calls, and nothing else.
+        sid: 'TrackIdempotencyKeys',
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ],
+        resources: [props.idempotencyTable.tableArn],
+      }),
+    );
+    props.workQueue.grantSendMessages(role);
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only actions without resource-level permissions get "*": xray:PutTraceSegments, xray:PutTelemetryRecords, secretsmanager:ListSecrets and secretsmanager:BatchGetSecretValue.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${config.secretPrefix}*]`,
+      reason:
+        'The wildcard is the secret-name prefix of the service accounts (plus the random suffix Secrets Manager adds), read-only.',
+    });
+  }
+}

@@ -1,0 +1,231 @@
+// The deployment's settings: cdk.json context (or `-c key=value`) read once into a typed, checked object.
+import { ContextError } from './errors.js';
+
+/** Every context key with its default; cdk.json holds exactly these values (a test keeps them equal). */
+export const contextDefaults = {
+  stackName: 'MeetingTokenRevoker',
+  codePath: 'dist',
+  secretPrefix: 'meeting/service-accounts/',
+  secretTokenField: 'accessToken',
+  secretsKmsKeyArn: '',
+  meetingApiBaseUrl: 'https://api.meeting.huaweicloud.com',
+  meetingAcceptLanguage: 'en-US',
+  meetingTimeoutMs: 5000,
+  meetingMaxAttempts: 3,
+  meetingRetryBaseMs: 100,
+  sweepConcurrency: 8,
+  reservedConcurrency: 10,
+  scheduleExpression: 'cron(0 2 * * ? *)',
+  scheduleTimeZone: 'Etc/UTC',
+  scheduleEnabled: true,
+  offboardingEventBusName: 'default',
+  offboardingEventSource: 'corp.identity',
+  queueBatchSize: 10,
+  queueMaxConcurrency: 5,
+  apiThrottleRateLimit: 10,
+  apiThrottleBurstLimit: 20,
+  alarmEmail: '',
+  logRetentionDays: 90,
+} as const;
+
+export type ContextKey = keyof typeof contextDefaults;
+
+export interface RevokerConfig {
+  readonly stackName: string;
+  /** Directory holding the built handler.mjs, relative to the repository root unless absolute. */
+  readonly codePath: string;
+  readonly secretPrefix: string;
+  readonly secretTokenField: string;
+  /** Customer managed KMS key of the secrets; undefined: the AWS managed `aws/secretsmanager` key. */
+  readonly secretsKmsKeyArn: string | undefined;
+  readonly meetingApiBaseUrl: string;
+  readonly meetingAcceptLanguage: 'en-US' | 'zh-CN';
+  readonly meetingTimeoutMs: number;
+  readonly meetingMaxAttempts: number;
+  readonly meetingRetryBaseMs: number;
+  readonly sweepConcurrency: number;
+  /** undefined: the function draws on the account's unreserved pool. */
+  readonly reservedConcurrency: number | undefined;
+  readonly scheduleExpression: string;
+  readonly scheduleTimeZone: string;
+  readonly scheduleEnabled: boolean;
+  readonly offboardingEventBusName: string;
+  readonly offboardingEventSources: readonly string[];
+  readonly queueBatchSize: number;
+  readonly queueMaxConcurrency: number;
+  readonly apiThrottleRateLimit: number;
+  readonly apiThrottleBurstLimit: number;
+  readonly alarmEmail: string | undefined;
+  readonly logRetentionDays: number;
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+export const logRetentionChoices = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** Reads the settings through `lookup` (e.g. `app.node.tryGetContext`), falling back to the defaults. */
+export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
+  const raw = (key: ContextKey): unknown => {
+    const value = lookup(key);
+    return value === undefined || value === null ? contextDefaults[key] : value;
+  };
+  const text = (key: ContextKey): string => {
+    const value = raw(key);
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new ContextError(key, `expected a string, got ${JSON.stringify(value)}`);
+    }
+    return String(value).trim();
+  };
+  const required = (key: ContextKey): string => {
+    const value = text(key);
+    if (value === '') throw new ContextError(key, 'must not be empty');
+    return value;
+  };
+  const optional = (key: ContextKey): string | undefined => {
+    const value = text(key);
+    return value === '' ? undefined : value;
+  };
+  const integer = (key: ContextKey, min: number, max: number): number => {
+    const value = raw(key);
+    // `-c key=value` always gives a string, cdk.json a number: both are accepted.
+    const parsed =
+      typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+    if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new ContextError(
+        key,
+        `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return parsed;
+  };
+  const flag = (key: ContextKey): boolean => {
+    const value = raw(key);
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new ContextError(key, `expected true or false, got ${JSON.stringify(value)}`);
+  };
+  const matching = (key: ContextKey, pattern: RegExp, what: string): string => {
+    const value = required(key);
+    if (!pattern.test(value)) throw new ContextError(key, `expected ${what}, got "${value}"`);
+    return value;
+  };
+
+  const secretPrefix = matching(
+    'secretPrefix',
+    /^[A-Za-z0-9/_+=.@-]{1,256}$/,
+    'a secret name prefix (letters, digits and /_+=.@-)',
+  );
+  const secretsKmsKeyArn = optional('secretsKmsKeyArn');
+  // IAM grants on KMS need the key ARN itself: an alias ARN would authorise nothing.
+  if (
+    secretsKmsKeyArn !== undefined &&
+    !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(secretsKmsKeyArn)
+  ) {
+    throw new ContextError('secretsKmsKeyArn', `expected a KMS key ARN, got "${secretsKmsKeyArn}"`);
+  }
+
+  const meetingApiBaseUrl = required('meetingApiBaseUrl');
+  let url: URL;
+  try {
+    url = new URL(meetingApiBaseUrl);
+  } catch {
+    throw new ContextError('meetingApiBaseUrl', `not a URL: "${meetingApiBaseUrl}"`);
+  }
+  // A deployed function only ever talks to Huawei over TLS; http:// is for local mode and tests.
+  if (url.protocol !== 'https:') {
+    throw new ContextError(
+      'meetingApiBaseUrl',
+      `must be an https:// URL, got "${meetingApiBaseUrl}"`,
+    );
+  }
+
+  const meetingAcceptLanguage = required('meetingAcceptLanguage');
+  if (meetingAcceptLanguage !== 'en-US' && meetingAcceptLanguage !== 'zh-CN') {
+    throw new ContextError(
+      'meetingAcceptLanguage',
+      `expected en-US or zh-CN, got "${meetingAcceptLanguage}"`,
+    );
+  }
+
+  const scheduleTimeZone = required('scheduleTimeZone');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: scheduleTimeZone });
+  } catch {
+    throw new ContextError('scheduleTimeZone', `not an IANA time zone: "${scheduleTimeZone}"`);
+  }
+
+  const reservedText = text('reservedConcurrency');
+  const reservedConcurrency =
+    reservedText === 'none' || reservedText === ''
+      ? undefined
+      : integer('reservedConcurrency', 2, 1000);
+  const queueMaxConcurrency = integer('queueMaxConcurrency', 2, 1000);
+  // Pollers beyond the reserved concurrency would only be throttled and bounce messages back.
+  if (reservedConcurrency !== undefined && queueMaxConcurrency > reservedConcurrency) {
+    throw new ContextError(
+      'queueMaxConcurrency',
+      `${queueMaxConcurrency} exceeds reservedConcurrency ${reservedConcurrency}`,
+    );
+  }
+
+  const sources = raw('offboardingEventSource');
+  const offboardingEventSources = (
+    Array.isArray(sources) ? sources : text('offboardingEventSource').split(',')
+  )
+    .map((source: unknown) => (typeof source === 'string' ? source.trim() : ''))
+    .filter((source) => source !== '');
+  if (offboardingEventSources.length === 0) {
+    throw new ContextError('offboardingEventSource', 'name at least one event source');
+  }
+
+  const alarmEmail = optional('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+    throw new ContextError('alarmEmail', `not an e-mail address: "${alarmEmail}"`);
+  }
+
+  const logRetentionDays = integer('logRetentionDays', 1, 3653);
+  if (!(logRetentionChoices as readonly number[]).includes(logRetentionDays)) {
+    throw new ContextError('logRetentionDays', `expected one of ${logRetentionChoices.join(', ')}`);
+  }
+
+  return {
+    stackName: matching(
+      'stackName',
+      /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+      'a CloudFormation stack name',
+    ),
+    codePath: required('codePath'),
+    secretPrefix,
+    secretTokenField: required('secretTokenField'),
+    secretsKmsKeyArn,
+    meetingApiBaseUrl,
+    meetingAcceptLanguage,
+    // One attempt has to fit in the function's 29 s timeout with room to record the outcome.
+    meetingTimeoutMs: integer('meetingTimeoutMs', 100, 25_000),
+    meetingMaxAttempts: integer('meetingMaxAttempts', 1, 10),
+    meetingRetryBaseMs: integer('meetingRetryBaseMs', 1, 2000),
+    sweepConcurrency: integer('sweepConcurrency', 1, 64),
+    reservedConcurrency,
+    scheduleExpression: matching(
+      'scheduleExpression',
+      /^(cron|rate|at)\(.+\)$/,
+      'cron(...), rate(...) or at(...)',
+    ),
+    scheduleTimeZone,
+    scheduleEnabled: flag('scheduleEnabled'),
+    offboardingEventBusName: matching(
+      'offboardingEventBusName',
+      /^[A-Za-z0-9/._-]{1,256}$/,
+      'an event bus name (not an ARN)',
+    ),
+    offboardingEventSources,
+    queueBatchSize: integer('queueBatchSize', 1, 10),
+    queueMaxConcurrency,
+    apiThrottleRateLimit: integer('apiThrottleRateLimit', 1, 10_000),
+    apiThrottleBurstLimit: integer('apiThrottleBurstLimit', 1, 5000),
+    alarmEmail,
+    logRetentionDays,
+  };
+};
