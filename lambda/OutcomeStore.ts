@@ -39,20 +39,13 @@ export class OutcomeStore {
   }
 
   /**
-   * Writes the record; when the token is now known dead, also the version's marker. The record
+   * Writes the record; when the token is now known dead, then the version's marker. The record
    * is what counts: its failure throws, while a lost marker only costs one upstream call later
-   * (which then answers 401, ALREADY_INVALID), so it is logged, not thrown.
+   * (which then answers 401, ALREADY_INVALID), so it is logged, not thrown. The marker waits for
+   * its record: a marker without one would answer ALREADY_REVOKED for a revocation the history
+   * does not hold.
    */
   async record(record: OutcomeRecord): Promise<void> {
-    const marker =
-      record.secretVersionId && isTokenDead(record.outcome) && record.outcome !== 'ALREADY_REVOKED'
-        ? this.putMarker(record).catch((error: unknown) => {
-            logger.warn('could not write the revoked-version marker', {
-              accountId: record.accountId,
-              error: awsErrorName(error),
-            });
-          })
-        : undefined;
     try {
       await this.documents.send(
         new PutCommand({
@@ -64,8 +57,18 @@ export class OutcomeStore {
       );
     } catch (error) {
       throw new OutcomeRecordError(record.accountId, awsErrorName(error), { cause: error });
-    } finally {
-      await marker;
+    }
+    if (
+      record.secretVersionId &&
+      isTokenDead(record.outcome) &&
+      record.outcome !== 'ALREADY_REVOKED'
+    ) {
+      await this.putMarker(record).catch((error: unknown) => {
+        logger.warn('could not write the revoked-version marker', {
+          accountId: record.accountId,
+          error: awsErrorName(error),
+        });
+      });
     }
   }
 
