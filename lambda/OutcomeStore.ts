@@ -56,7 +56,9 @@ export class OutcomeStore {
         }),
       );
     } catch (error) {
-      throw new OutcomeRecordError(record.accountId, awsErrorName(error), { cause: error });
+      if (!(await this.isStoredAfterAll(record, error))) {
+        throw new OutcomeRecordError(record.accountId, awsErrorName(error), { cause: error });
+      }
     }
     if (
       record.secretVersionId &&
@@ -69,6 +71,26 @@ export class OutcomeStore {
           error: awsErrorName(error),
         });
       });
+    }
+  }
+
+  /**
+   * A retried PutItem whose earlier try was written, its answer lost on the way, fails its own
+   * condition: the record is there all the same, which is all that was asked.
+   */
+  private async isStoredAfterAll(record: OutcomeRecord, error: unknown): Promise<boolean> {
+    if (awsErrorName(error) !== 'ConditionalCheckFailedException') return false;
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { accountId: record.accountId, recordId: record.recordId },
+          ConsistentRead: true,
+        }),
+      );
+      return Item?.['requestId'] === record.requestId && Item?.['outcome'] === record.outcome;
+    } catch {
+      return false;
     }
   }
 
