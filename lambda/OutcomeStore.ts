@@ -1,6 +1,8 @@
 // The outcome table (CONTRACT §5): one item per revocation, plus one marker item per revoked
 // secret version so that ALREADY_REVOKED is a single key lookup, not a scan of the history.
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -36,6 +38,46 @@ export class OutcomeStore {
       }),
     );
     return Item !== undefined;
+  }
+
+  /**
+   * Which of these secret versions were already recorded dead, in one BatchGetItem per 100 keys
+   * (the sweep asks for twenty at a time), keys DynamoDB leaves unprocessed asked again.
+   * Returns the keys `${accountId}#${secretVersionId}` that are marked.
+   */
+  async revokedVersions(
+    versions: readonly { accountId: string; secretVersionId: string }[],
+  ): Promise<Set<string>> {
+    const marked = new Set<string>();
+    for (let i = 0; i < versions.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = versions
+        .slice(i, i + 100)
+        .map(({ accountId, secretVersionId }) => ({
+          accountId,
+          recordId: `${MARKER_PREFIX}${secretVersionId}`,
+        }));
+      for (let round = 0; keys && keys.length > 0; round += 1) {
+        if (round > 5) throw new Error('BatchGetItem left keys unprocessed after 6 rounds');
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 25));
+        const answer: BatchGetCommandOutput = await this.documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'accountId, recordId',
+              },
+            },
+          }),
+        );
+        for (const item of answer.Responses?.[this.tableName] ?? []) {
+          const versionId = String(item['recordId']).slice(MARKER_PREFIX.length);
+          marked.add(`${String(item['accountId'])}#${versionId}`);
+        }
+        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return marked;
   }
 
   /**

@@ -19,6 +19,8 @@ export interface RevocationRequest {
   deadline?: number;
   /** A token already read in a batch (the sweep), or the error reading it. */
   preloaded?: LoadedToken | SecretReadError;
+  /** Whether the preloaded version is already marked revoked, when a batch look-up told. */
+  knownRevoked?: boolean;
 }
 
 /** First 16 hex characters of the token's SHA-256: enough to tell tokens apart, useless to use. */
@@ -45,11 +47,31 @@ type Findings = Pick<
 export const revoke = async (
   request: RevocationRequest,
   services: Services,
-): Promise<OutcomeRecord> => {
+): Promise<OutcomeRecord> => record(await findOutcome(request, services), services);
+
+/** An outcome reached but not yet recorded: the upstream half of a revocation. */
+export interface FoundOutcome {
+  request: RevocationRequest;
+  findings: Findings;
+  started: number;
+}
+
+/** Loads, decides and calls Huawei: everything but the record. */
+export const findOutcome = async (
+  request: RevocationRequest,
+  services: Services,
+): Promise<FoundOutcome> => {
   const started = performance.now();
-  const findings = await decideAndCall(request, services);
+  return { request, findings: await decideAndCall(request, services), started };
+};
+
+/** Writes the record of an outcome, then counts, announces and logs it. */
+export const record = async (
+  { request, findings, started }: FoundOutcome,
+  services: Services,
+): Promise<OutcomeRecord> => {
   const recordedAt = new Date().toISOString();
-  const record: OutcomeRecord = {
+  const item: OutcomeRecord = {
     accountId: request.accountId,
     recordId: `${recordedAt}#${request.requestId}`,
     recordedAt,
@@ -65,22 +87,22 @@ export const revoke = async (
       correlationId: request.correlationId,
     }),
   };
-  await services.outcomes.record(record);
-  count(record.trigger, record.outcome);
-  services.events?.add(record);
+  await services.outcomes.record(item);
+  count(item.trigger, item.outcome);
+  services.events?.add(item);
   logger.info('revocation recorded', {
-    accountId: record.accountId,
-    outcome: record.outcome,
-    trigger: record.trigger,
-    requestId: record.requestId,
-    attempts: record.attempts,
-    upstreamStatus: record.upstreamStatus,
-    upstreamErrorCode: record.upstreamErrorCode,
-    failure: record.failure,
-    verified: record.verified,
-    durationMs: record.durationMs,
+    accountId: item.accountId,
+    outcome: item.outcome,
+    trigger: item.trigger,
+    requestId: item.requestId,
+    attempts: item.attempts,
+    upstreamStatus: item.upstreamStatus,
+    upstreamErrorCode: item.upstreamErrorCode,
+    failure: item.failure,
+    verified: item.verified,
+    durationMs: item.durationMs,
   });
-  return record;
+  return item;
 };
 
 const decideAndCall = async (
@@ -109,7 +131,10 @@ const decideAndCall = async (
   const forget = rememberSecret(token);
   try {
     const known = { secretVersionId: versionId, tokenFingerprint: tokenFingerprint(token) };
-    if (versionId !== undefined && (await alreadyRevoked(outcomes, request.accountId, versionId))) {
+    const revokedBefore =
+      versionId !== undefined &&
+      (request.knownRevoked ?? (await alreadyRevoked(outcomes, request.accountId, versionId)));
+    if (revokedBefore) {
       return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
     }
     const result = await meeting.logout(token, {

@@ -1,10 +1,17 @@
-// Revokes many accounts through the one revocation path, at most `concurrency` at a time, and
-// stops starting new ones when the invocation's time runs short.
+// Revokes many accounts through the one revocation path: at most `concurrency` upstream calls at
+// a time, each record written while the worker already moves on to its next account, and no new
+// revocation started once the invocation's time runs short.
 import pMap from 'p-map';
 import { logger } from './commons/powertools.js';
 import { OutcomeRecordError } from './errors.js';
 import type { Outcome } from './outcome.js';
-import { newRequestId, type RevocationRequest, revoke } from './revoke.js';
+import {
+  type FoundOutcome,
+  findOutcome,
+  newRequestId,
+  type RevocationRequest,
+  record,
+} from './revoke.js';
 import type { Services } from './services.js';
 
 export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & { requestId?: string };
@@ -32,27 +39,55 @@ export const revokeMany = async (
   { concurrency, deadline }: { concurrency: number; deadline: number | undefined },
 ): Promise<ManyResult> => {
   const result: ManyResult = { outcomes: [], failed: [], unrecorded: [], notStarted: [] };
-  await pMap(
-    jobs,
-    async (job) => {
-      if (tooLateToStart(deadline, services)) {
-        result.notStarted.push(job.accountId);
-        return;
-      }
-      try {
-        const record = await revoke(
-          { ...job, requestId: job.requestId ?? newRequestId(), deadline },
-          services,
-        );
-        result.outcomes.push(record.outcome);
-        if (record.outcome === 'FAILED') result.failed.push(job.accountId);
-      } catch (error) {
+  // Record writes run beside the upstream calls; bounded, so a slow table applies back-pressure.
+  const writing = new Set<Promise<void>>();
+  const maxWriting = concurrency * 2;
+
+  const write = (found: FoundOutcome) => {
+    const { accountId } = found.request;
+    const done: Promise<void> = record(found, services).then(
+      (item) => {
+        result.outcomes.push(item.outcome);
+        if (item.outcome === 'FAILED') result.failed.push(accountId);
+      },
+      (error: unknown) => {
         if (!(error instanceof OutcomeRecordError)) throw error;
-        logger.error('outcome not recorded', { accountId: job.accountId, error: error.message });
-        result.unrecorded.push(job.accountId);
-      }
-    },
-    { concurrency, stopOnError: true },
-  );
+        logger.error('outcome not recorded', { accountId, error: error.message });
+        result.unrecorded.push(accountId);
+      },
+    );
+    const tracked = done.finally(() => writing.delete(tracked));
+    writing.add(tracked);
+  };
+
+  try {
+    await pMap(
+      jobs,
+      async (job) => {
+        if (tooLateToStart(deadline, services)) {
+          result.notStarted.push(job.accountId);
+          return;
+        }
+        let found: FoundOutcome;
+        try {
+          found = await findOutcome(
+            { ...job, requestId: job.requestId ?? newRequestId(), deadline },
+            services,
+          );
+        } catch (error) {
+          // The marker look-up could not reach the table: the outcome could not be recorded either.
+          if (!(error instanceof OutcomeRecordError)) throw error;
+          result.unrecorded.push(job.accountId);
+          return;
+        }
+        while (writing.size >= maxWriting) await Promise.race(writing);
+        write(found);
+      },
+      { concurrency, stopOnError: true },
+    );
+  } finally {
+    // Every outcome reached is recorded (or reported unrecorded) before anything is answered.
+    await Promise.allSettled([...writing]);
+  }
   return result;
 };

@@ -7,14 +7,15 @@ import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
 import { getConfig } from './config.js';
 import { deadlineOf } from './deadline.js';
-import { InvalidEventError } from './errors.js';
+import { awsErrorName, InvalidEventError, SecretReadError } from './errors.js';
 import { runIdempotently } from './idempotency.js';
 import { failIfIncomplete } from './incomplete.js';
+import type { OutcomeStore } from './OutcomeStore.js';
 import type { OffboardingSummary } from './offboarding.js';
 import { summarise } from './outcome.js';
 import type { Job } from './revokeMany.js';
 import { revokeMany, tooLateToStart } from './revokeMany.js';
-import type { SecretStore } from './secrets/SecretStore.js';
+import type { LoadedToken, SecretStore } from './secrets/SecretStore.js';
 import { getServices } from './services.js';
 import { WorkQueue } from './WorkQueue.js';
 
@@ -61,8 +62,34 @@ async function* accountPages(secrets: SecretStore): AsyncGenerator<string[]> {
  * Revocation jobs with their tokens already read, twenty per BatchGetSecretValue. The next batch
  * is read while the current one is being revoked, so workers never wait on Secrets Manager.
  */
+/**
+ * One BatchGetItem for the batch's markers instead of one GetItem per account. When it fails,
+ * undefined: each revocation then looks its marker up itself (and reports a table outage).
+ */
+const revokedVersionsOf = async (
+  outcomes: OutcomeStore,
+  tokens: Map<string, LoadedToken | SecretReadError>,
+): Promise<Set<string> | undefined> => {
+  const versions: { accountId: string; secretVersionId: string }[] = [];
+  for (const [accountId, loaded] of tokens) {
+    if (!(loaded instanceof SecretReadError) && loaded.found && loaded.versionId) {
+      versions.push({ accountId, secretVersionId: loaded.versionId });
+    }
+  }
+  if (versions.length === 0) return undefined;
+  try {
+    return await outcomes.revokedVersions(versions);
+  } catch (error) {
+    logger.warn('batch marker look-up failed; falling back to one look-up per account', {
+      error: awsErrorName(error),
+    });
+    return undefined;
+  }
+};
+
 async function* jobsOf(
   secrets: SecretStore,
+  outcomes: OutcomeStore,
   correlationId: string | undefined,
   tooLate: () => boolean,
 ): AsyncGenerator<Job> {
@@ -78,12 +105,21 @@ async function* jobsOf(
     next = batches.next();
     // Past the deadline the accounts are only counted as not started: reading them is waste.
     const tokens = tooLate() ? new Map() : await secrets.loadMany(batch.value);
+    const revoked = await revokedVersionsOf(outcomes, tokens);
     for (const accountId of batch.value) {
+      const loaded = tokens.get(accountId);
       yield {
         accountId,
         trigger: 'schedule',
         ...(correlationId ? { correlationId } : {}),
-        preloaded: tokens.get(accountId),
+        preloaded: loaded,
+        ...(revoked &&
+        loaded &&
+        !(loaded instanceof SecretReadError) &&
+        loaded.found &&
+        loaded.versionId
+          ? { knownRevoked: revoked.has(`${accountId}#${loaded.versionId}`) }
+          : {}),
       };
     }
   }
@@ -117,7 +153,9 @@ export const handleSweep = async (
       return { processed: queued, outcomes: {}, queued };
     }
     const deadline = deadlineOf(context);
-    const jobs = jobsOf(services.secrets, runId, () => tooLateToStart(deadline, services));
+    const jobs = jobsOf(services.secrets, services.outcomes, runId, () =>
+      tooLateToStart(deadline, services),
+    );
     const result = await revokeMany(jobs, services, {
       concurrency: config.sweepConcurrency,
       deadline,

@@ -61,6 +61,18 @@ describe('sweep, inline', () => {
     expect(records.every((r) => r['correlationId'] === event.executionId)).toBe(true);
   });
 
+  it('answers ALREADY_REVOKED for every account on the next night, without upstream calls', async () => {
+    // Prepare
+    seed(30);
+    await h.invoke(scheduleEvent());
+    const calls = h.meeting.requests.length;
+    // Act
+    const summary = await h.invoke(scheduleEvent());
+    // Assess
+    expect(summary).toEqual({ processed: 30, outcomes: { ALREADY_REVOKED: 30 } });
+    expect(h.meeting.requests).toHaveLength(calls);
+  });
+
   it('accepts the classic scheduled event', async () => {
     seed(2);
     expect(await h.invoke(classicScheduledEvent())).toEqual({
