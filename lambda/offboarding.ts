@@ -3,7 +3,7 @@
 // the dead-letter queue take over.
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { AccountIdSchema } from './accountId.js';
+import { isAccountId } from './accountId.js';
 import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
 import { getConfig } from './config.js';
@@ -27,11 +27,12 @@ export const OffboardingEventSchema = z.object({
   id: z.string().check(z.minLength(1), z.maxLength(256)),
   source: z.optional(z.string()),
   'detail-type': z.literal('Account Offboarded'),
+  // Ids are checked one by one below, so that one malformed id does not shield the others.
   detail: z
     .object({
-      accountId: z.optional(AccountIdSchema),
+      accountId: z.optional(z.unknown()),
       accountIds: z.optional(
-        z.array(AccountIdSchema).check(z.minLength(1), z.maxLength(MAX_ACCOUNTS_PER_EVENT)),
+        z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_ACCOUNTS_PER_EVENT)),
       ),
     })
     .check(
@@ -56,17 +57,43 @@ export const parseOffboardingEvent = (event: unknown) => {
     );
   }
   const { id, detail } = result.data;
-  const accountIds = [
-    ...new Set([...(detail.accountId ? [detail.accountId] : []), ...(detail.accountIds ?? [])]),
+  const listed: [string, unknown][] = [
+    ...(detail.accountId !== undefined
+      ? [['detail.accountId', detail.accountId] as [string, unknown]]
+      : []),
+    ...(detail.accountIds ?? []).map((value, i): [string, unknown] => [
+      `detail.accountIds[${i}]`,
+      value,
+    ]),
   ];
-  return { id, accountIds };
+  const accountIds = new Set<string>();
+  // Where the invalid ids are, never what they hold: a pasted secret must not reach a log.
+  const invalid: string[] = [];
+  for (const [where, value] of listed) {
+    if (isAccountId(value)) accountIds.add(value);
+    else invalid.push(where);
+  }
+  if (accountIds.size === 0) {
+    throw new InvalidEventError(
+      `Invalid offboarding event: no valid account id (${invalid.join(', ')})`,
+    );
+  }
+  return { id, accountIds: [...accountIds], invalid };
+};
+
+const refuseInvalid = (invalid: readonly string[]): void => {
+  if (invalid.length === 0) return;
+  throw new InvalidEventError(
+    `Invalid offboarding event: ${invalid.length} account id(s) do not match ` +
+      `^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$ and were not revoked: ${invalid.slice(0, 20).join(', ')}`,
+  );
 };
 
 export const handleOffboarding = async (
   event: unknown,
   context: Context,
 ): Promise<OffboardingSummary> => {
-  const { id, accountIds } = parseOffboardingEvent(event);
+  const { id, accountIds, invalid } = parseOffboardingEvent(event);
   const config = getConfig();
   const services = getServices(config);
   logger.setCorrelationId(id);
@@ -81,6 +108,7 @@ export const handleOffboarding = async (
         );
       }
       logger.info('offboarding fanned out', { eventId: id, queued: sent });
+      refuseInvalid(invalid);
       return { processed: sent, outcomes: {}, queued: sent };
     }
     const result = await revokeMany(
@@ -95,6 +123,8 @@ export const handleOffboarding = async (
     const summary = summarise(result.outcomes);
     logger.info('offboarding done', { eventId: id, ...summary });
     failIfIncomplete(result, summary);
+    // The valid accounts are revoked and recorded; the event still fails, so it is seen.
+    refuseInvalid(invalid);
     return summary;
   };
 

@@ -129,8 +129,26 @@ describe('offboarding events', () => {
     expect(h.meeting.callsFor(done)).toHaveLength(1);
   });
 
+  it('revokes the valid accounts of an event, then fails it naming where the invalid ids are', async () => {
+    // Prepare
+    const t = newToken();
+    h.addAccount('good-2', t);
+    // Act
+    const act = h.invoke(
+      offboardingEvent({ detail: { accountIds: ['good-2', '../secret-path', 7] } }),
+    );
+    // Assess
+    await expect(act).rejects.toThrow(
+      /2 account id\(s\) .* not revoked: detail\.accountIds\[1\], detail\.accountIds\[2\]/,
+    );
+    await expect(act).rejects.not.toThrow(/secret-path/);
+    expect(h.meeting.callsFor(t)).toHaveLength(1);
+    expect(h.meeting.requests).toHaveLength(1);
+    expect(await recordsOf(h, 'good-2')).toEqual([expect.objectContaining({ outcome: 'REVOKED' })]);
+  });
+
   it.each([
-    ['an invalid account id', { accountIds: ['good-1', '../bad'] }],
+    ['only invalid account ids', { accountIds: ['../bad', ''] }],
     ['an empty list', { accountIds: [] }],
     ['no account at all', {}],
     ['a numeric account id', { accountId: 42 }],
