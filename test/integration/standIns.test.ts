@@ -33,6 +33,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type LocalDynamo, startDynalite } from '../../local/localDynamo.js';
+import { MeetingSimulator } from '../../local/MeetingSimulator.js';
+import { SecretsManagerStandIn } from '../../local/SecretsManagerStandIn.js';
 import {
   classicScheduledEvent,
   httpEvent,
@@ -41,9 +44,6 @@ import {
   sqsEvent,
 } from '../support/events.js';
 import { fakeContext } from '../support/lambdaContext.js';
-import { type LocalDynamo, startDynalite } from '../support/localDynamo.js';
-import { MeetingSimulator } from '../support/MeetingSimulator.js';
-import { SecretsManagerStandIn } from '../support/SecretsManagerStandIn.js';
 import { SqsStandIn } from '../support/SqsStandIn.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -6,7 +6,7 @@ import {
   type InjectedError,
   optionalInt,
   requireString,
-} from './awsJsonServer.js';
+} from '../../local/awsJsonServer.js';
 
 export interface SentMessage {
   queueUrl: string;

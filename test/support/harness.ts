@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { type LocalDynamo, startDynalite } from '../../local/localDynamo.js';
+import { MeetingSimulator } from '../../local/MeetingSimulator.js';
+import { SecretsManagerStandIn } from '../../local/SecretsManagerStandIn.js';
 import { fakeContext } from './lambdaContext.js';
-import { type LocalDynamo, startDynalite } from './localDynamo.js';
-import { MeetingSimulator } from './MeetingSimulator.js';
-import { SecretsManagerStandIn } from './SecretsManagerStandIn.js';
 import { SqsStandIn } from './SqsStandIn.js';
 
 export const BUNDLE = resolve(import.meta.dirname, '../../dist/handler.mjs');

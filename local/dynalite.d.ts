@@ -1,4 +1,4 @@
-// Minimal types for dynalite, which ships none: only what the test helpers use.
+// Minimal types for dynalite, which ships none: only what localDynamo uses.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

@@ -1,4 +1,4 @@
-// Huawei Cloud Meeting stand-in for tests: a real HTTP server on 127.0.0.1 with scriptable answers.
+// Huawei Cloud Meeting stand-in for tests and local mode: an HTTP server on 127.0.0.1, scriptable.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -1,4 +1,4 @@
-// In-process DynamoDB (dynalite) for tests, with the project's two table layouts.
+// In-process DynamoDB (dynalite) for tests and local mode, with the project's two table layouts.
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -25,8 +25,18 @@ export interface LocalDynamo {
 const POLL_MS = 10;
 const POLL_LIMIT_MS = 5_000;
 
-export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export interface DynaliteOptions {
+  /** A LevelDB directory that keeps the tables across restarts (local mode); in memory without. */
+  path?: string;
+}
+
+export async function startDynalite(options: DynaliteOptions = {}): Promise<LocalDynamo> {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path !== undefined ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

@@ -1,0 +1,141 @@
+// The command line of meeting-revoke, parsed and checked before any request is made.
+import { parseArgs } from 'node:util';
+import { UsageError } from './apiUrl.js';
+
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export const USAGE = `meeting-revoke: revoke Huawei Cloud Meeting tokens through the meeting-token-revoker API
+
+Usage:
+  meeting-revoke <accountId> [--reason TEXT] [--idempotency-key KEY]
+  meeting-revoke revoke <accountId> [...]      the same, for an account named "history" or "revoke"
+  meeting-revoke history <accountId> [--limit N]
+  meeting-revoke --help
+
+Options:
+  --api URL               the API's base URL (default: $MEETING_REVOKER_API_URL), e.g.
+                          https://abc123.execute-api.eu-west-1.amazonaws.com or http://127.0.0.1:3000
+  --region REGION         region to sign for (default: from an execute-api host, else $AWS_REGION)
+  --reason TEXT           why, stored with the outcome record (at most 256 characters)
+  --idempotency-key KEY   a repeat within an hour returns the first answer, no new revocation
+  --limit N               history: at most N records, newest first (1-50, default 50)
+  --json                  print the API's answer as it came, JSON, on stdout
+  --sign                  sign even a loopback URL (e.g. through a tunnel)
+  -h, --help              this text
+  --version               the version
+
+Requests to https URLs are signed with SigV4 (service execute-api) using the default AWS
+credential chain (environment, profile, SSO, instance role...). Loopback URLs (127.0.0.0/8, ::1,
+localhost) get plain unsigned HTTP, as local mode (npm start) expects; plain http to any other
+host is refused.
+
+Exit codes:
+  0  REVOKED, ALREADY_INVALID or ALREADY_REVOKED; history printed
+  2  usage error (arguments, --api, region)
+  3  NOT_FOUND: no secret, or no token in it, for the account
+  4  REJECTED: Huawei Cloud Meeting refused the logout (the token may still be valid)
+  5  FAILED: the logout did not go through after retries (the token may still be valid)
+  6  the API answered an error without an outcome (400, 403, 413, 422, 500...)
+  7  no answer: credentials, connection, DNS or timeout
+  1  unexpected error
+`;
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'revoke';
+      accountId: string;
+      reason?: string;
+      idempotencyKey?: string;
+      common: CommonOptions;
+    }
+  | { kind: 'history'; accountId: string; limit?: number; common: CommonOptions };
+
+export interface CommonOptions {
+  api?: string;
+  region?: string;
+  json: boolean;
+  sign: boolean;
+}
+
+const checkAccountId = (value: string | undefined): string => {
+  if (value === undefined) throw new UsageError('an account id is required');
+  if (!ACCOUNT_ID.test(value)) {
+    throw new UsageError(
+      `not a valid account id: ${JSON.stringify(value.slice(0, 140))} (^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$)`,
+    );
+  }
+  return value;
+};
+
+export const parseCommand = (argv: readonly string[]): Command => {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    // parseArgs explains unknown options and missing values well; keep its words.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] === 'help') return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  if (positionals.length === 0) throw new UsageError('an account id is required');
+
+  const common: CommonOptions = {
+    json: values.json ?? false,
+    sign: values.sign ?? false,
+    ...(values.api !== undefined ? { api: values.api } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+  };
+  const [first, ...rest] = positionals;
+  const isHistory = first === 'history';
+  const args = isHistory || first === 'revoke' ? rest : positionals;
+  if (args.length > 1) throw new UsageError(`unexpected argument: ${args[1]}`);
+  const accountId = checkAccountId(args[0]);
+
+  if (isHistory) {
+    if (values.reason !== undefined || values['idempotency-key'] !== undefined) {
+      throw new UsageError('--reason and --idempotency-key are for revoking, not history');
+    }
+    if (values.limit === undefined) return { kind: 'history', accountId, common };
+    if (!/^\d{1,2}$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 50) {
+      throw new UsageError('--limit must be a whole number from 1 to 50');
+    }
+    return { kind: 'history', accountId, limit: Number(values.limit), common };
+  }
+  if (values.limit !== undefined) throw new UsageError('--limit is for history');
+  if (values.reason !== undefined && values.reason.length > 256) {
+    throw new UsageError('--reason must be at most 256 characters');
+  }
+  const key = values['idempotency-key'];
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new UsageError('--idempotency-key must be 1-255 visible ASCII characters');
+  }
+  return {
+    kind: 'revoke',
+    accountId,
+    common,
+    ...(values.reason !== undefined ? { reason: values.reason } : {}),
+    ...(key !== undefined ? { idempotencyKey: key } : {}),
+  };
+};
+
+const parse = (argv: readonly string[]) =>
+  parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      api: { type: 'string' },
+      region: { type: 'string' },
+      reason: { type: 'string' },
+      'idempotency-key': { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      sign: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
