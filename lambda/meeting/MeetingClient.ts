@@ -77,12 +77,15 @@ export class MeetingClient {
     );
     if (!last) return { outcome: 'FAILED', attempts, failure: 'deadline', upstreamMs };
     const { result, classification } = last;
+    // A well-formed code may still echo the token (an alphanumeric token fits the code's pattern):
+    // such a code is dropped, for it would be stored, answered and logged.
+    const errorCode =
+      result.kind === 'response' && !result.errorCode?.includes(token)
+        ? result.errorCode
+        : undefined;
     const upstream =
       result.kind === 'response'
-        ? {
-            upstreamStatus: result.status,
-            ...(result.errorCode ? { upstreamErrorCode: result.errorCode } : {}),
-          }
+        ? { upstreamStatus: result.status, ...(errorCode ? { upstreamErrorCode: errorCode } : {}) }
         : {};
     const outcome = classification.outcome;
     if (outcome !== 'FAILED') return { outcome, attempts, upstreamMs, ...upstream };
