@@ -1,8 +1,11 @@
 // Keeps tokens out of every log line: credential-like keys are masked, and any string that
 // contains a token loaded in this process is scrubbed, whatever key it travels under.
 
-const CREDENTIAL_KEY =
-  /^(x-?access-?token|access_?token|refresh_?token|token|authorization|proxy-authorization|cookie|set-cookie|password|secret|secret_?string|secret_?binary|credentials?|api_?key|x-api-key|session_?token)$/i;
+// Names are compared without case, dashes or underscores, so that `X-Access-Token`,
+// `access-token`, `access_token` and `accessToken` are one name. Anything ending in `token`,
+// `secret`, `password` or `apikey` is a credential; `tokenFingerprint` and `secretVersionId` are not.
+const CREDENTIAL_NAME =
+  /^(.*token|.*secret|.*password|passwd|.*apikey|secretstring|secretbinary|credentials?|privatekey|authorization|proxyauthorization|cookie|setcookie)$/;
 
 export const MASK = '***';
 
@@ -17,7 +20,8 @@ export const rememberSecret = (secret: string): (() => void) => {
   return () => liveSecrets.delete(secret);
 };
 
-export const isCredentialKey = (key: string): boolean => CREDENTIAL_KEY.test(key);
+export const isCredentialKey = (key: string): boolean =>
+  CREDENTIAL_NAME.test(key.toLowerCase().replace(/[-_]/g, ''));
 
 /** Replaces every live token inside `text` with the mask. */
 export const scrub = (text: string): string => {
