@@ -5,14 +5,17 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { getClients } from './commons/clients.js';
 
+// One persistence layer per table and use: a layer keeps the first configuration it is given
+// (expiry, payload validation) and ignores later ones, and the uses differ in both.
 const layers = new Map<string, { layer: DynamoDBPersistenceLayer; client: unknown }>();
 
-const persistenceLayer = (tableName: string): DynamoDBPersistenceLayer => {
+const persistenceLayer = (tableName: string, use: string): DynamoDBPersistenceLayer => {
   const client = getClients().dynamo;
-  const cached = layers.get(tableName);
+  const key = `${tableName}\u0000${use}`;
+  const cached = layers.get(key);
   if (cached?.client === client) return cached.layer;
   const layer = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
-  layers.set(tableName, { layer, client });
+  layers.set(key, { layer, client });
   return layer;
 };
 
@@ -44,7 +47,7 @@ export const runIdempotently = async <R>(
   });
   if (options.context?.getRemainingTimeInMillis) config.registerLambdaContext(options.context);
   const idempotent = makeIdempotent(async (_input: Record<string, unknown>) => work(), {
-    persistenceStore: persistenceLayer(options.tableName),
+    persistenceStore: persistenceLayer(options.tableName, options.keyPrefix),
     config,
     keyPrefix: `meeting-token-revoker.${options.keyPrefix}`,
   });

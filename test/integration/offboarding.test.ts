@@ -1,7 +1,15 @@
 // CONTRACT §4.2: "Account Offboarded" events through the built bundle, against local stand-ins.
+
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { offboardingEvent } from '../support/events.js';
-import { type Harness, newToken, PREFIX, startHarness } from '../support/harness.js';
+import { httpEvent, offboardingEvent } from '../support/events.js';
+import {
+  type Harness,
+  IDEMPOTENCY_TABLE,
+  newToken,
+  PREFIX,
+  startHarness,
+} from '../support/harness.js';
 import { allRecords, recordsOf } from '../support/records.js';
 
 let h: Harness;
@@ -110,6 +118,34 @@ describe('offboarding events', () => {
     expect(second).toEqual(first);
     expect(h.meeting.callsFor(t)).toHaveLength(1);
     expect(await recordsOf(h, 'dup-2')).toHaveLength(1);
+  });
+
+  it('keeps an offboarding event 24 h even after an API call with a 1 h Idempotency-Key', async () => {
+    // Prepare: the API's idempotency use comes first in this warm process
+    process.env['IDEMPOTENCY_TABLE_NAME'] = 'idempotency';
+    h.addAccount('idem-api', newToken());
+    h.addAccount('idem-event', newToken());
+    await h.invoke(
+      httpEvent({
+        method: 'POST',
+        path: '/revocations',
+        body: { accountId: 'idem-api' },
+        headers: { 'idempotency-key': 'k-first' },
+      }),
+    );
+    // Act
+    await h.invoke(offboardingEvent({ accountId: 'idem-event' }));
+    // Assess
+    const { Items = [] } = await h.dynamo.documentClient.send(
+      new ScanCommand({ TableName: IDEMPOTENCY_TABLE }),
+    );
+    const expiryOf = (use: string) => {
+      const item = Items.find((i) => String(i['id']).startsWith(`meeting-token-revoker.${use}#`));
+      return Number(item?.['expiration']) - Date.now() / 1000;
+    };
+    expect(expiryOf('api')).toBeGreaterThan(3500);
+    expect(expiryOf('api')).toBeLessThanOrEqual(3600);
+    expect(expiryOf('offboarding')).toBeGreaterThan(86_000);
   });
 
   it('lets the retry of a failed event revoke what failed, with the idempotency table', async () => {
