@@ -1,4 +1,5 @@
-// What wakes an operator: failed revocations, dead letters, function errors and throttles; plus a dashboard.
+// What wakes an operator: failed revocations, dead letters, function errors and throttles, and with
+// the extensions on, tokens that survived revocation and lost outcome events; plus a dashboard.
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +17,10 @@ export interface AlarmsProps {
   readonly deadLetters: readonly DeadLetterQueue[];
   /** Subscribed to the alarm topic when set. */
   readonly email: string | undefined;
+  /** `verifyRevocation`: the function emits `TokenSurvivedRevocation` and `VerificationInconclusive`. */
+  readonly verifyRevocation: boolean;
+  /** `outcomeEventBusName` is set: the function emits `OutcomeEventsFailed`. */
+  readonly outcomeEvents: boolean;
 }
 
 /** The `trigger` dimension values the function emits (CONTRACT §5). */
@@ -23,10 +28,15 @@ export const triggers = ['api', 'offboarding', 'schedule'] as const;
 
 const period = Duration.minutes(5);
 
-/** One outcome counted across every trigger: the function emits one series per trigger. */
-export const outcomeCount = (outcome: string): cw.MathExpression => {
-  // Ids are unique per graph, so they carry the outcome: `failed_api`, `failed_offboarding`, ...
-  const id = (trigger: string): string => `${outcome.toLowerCase()}_${trigger}`;
+/**
+ * One count (an outcome such as `FAILED`, or an event such as `TokenSurvivedRevocation`) summed
+ * across every trigger: the function emits one series per trigger.
+ */
+export const countAcrossTriggers = (metricName: string): cw.MathExpression => {
+  // Ids are unique per graph, so they carry the metric, in the snake case metric math ids allow:
+  // `failed_api`, `token_survived_revocation_offboarding`, ...
+  const stem = metricName.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const id = (trigger: string): string => `${stem}_${trigger}`;
   return new cw.MathExpression({
     expression: `SUM([${triggers.map(id).join(', ')}])`,
     usingMetrics: Object.fromEntries(
@@ -34,14 +44,14 @@ export const outcomeCount = (outcome: string): cw.MathExpression => {
         id(trigger),
         new cw.Metric({
           namespace: metricsNamespace,
-          metricName: outcome,
+          metricName,
           dimensionsMap: { service: serviceName, trigger },
           statistic: cw.Stats.SUM,
           period,
         }),
       ]),
     ),
-    label: outcome,
+    label: metricName,
     period,
   });
 };
@@ -49,6 +59,10 @@ export const outcomeCount = (outcome: string): cw.MathExpression => {
 export class Alarms extends Construct {
   public readonly topic: sns.Topic;
   public readonly dashboard: cw.Dashboard;
+  /** Present when `verifyRevocation` is on. */
+  public readonly tokenSurvived: cw.Alarm | undefined;
+  /** Present when `outcomeEventBusName` is set. */
+  public readonly outcomeEventsFailed: cw.Alarm | undefined;
   private readonly action: SnsAction;
 
   public constructor(scope: Construct, id: string, props: AlarmsProps) {
@@ -66,13 +80,13 @@ export class Alarms extends Construct {
 
     const failed = this.alarm('RevocationsFailed', {
       alarmName: `${prefix}-revocations-failed`,
-      metric: outcomeCount('FAILED'),
+      metric: countAcrossTriggers('FAILED'),
       alarmDescription:
         'A revocation ended FAILED (Huawei 5xx, 408, 429, network error or timeout after every retry): the token may still be valid. Check the outcome records and logs; queued and event revocations are retried automatically, API calls must be repeated.',
     });
     const rejected = this.alarm('RevocationsRejected', {
       alarmName: `${prefix}-revocations-rejected`,
-      metric: outcomeCount('REJECTED'),
+      metric: countAcrossTriggers('REJECTED'),
       alarmDescription:
         'Huawei Cloud Meeting refused a revocation (400, 403 or another 4xx): it is never retried and the token may still be valid. Read upstreamErrorCode in the outcome record and fix the token or the account.',
     });
@@ -109,6 +123,33 @@ export class Alarms extends Construct {
       }),
     );
 
+    // Only when verification is on: without it nothing emits the metric, and an alarm that can
+    // never leave OK would read, on the dashboard, as evidence that every revoked token is dead.
+    this.tokenSurvived = props.verifyRevocation
+      ? this.alarm('TokenSurvivedRevocation', {
+          alarmName: `${prefix}-token-survived-revocation`,
+          metric: countAcrossTriggers('TokenSurvivedRevocation'),
+          alarmDescription:
+            "SECURITY: Huawei answered 200 to a revocation, yet its validate API still accepts the token (outcome record verified: false). Treat it as a security incident: rotate the service account's credentials in Huawei Cloud Meeting, review the account's recent activity, and revoke again.",
+        })
+      : undefined;
+    // Only with a bus: without one nothing is published, so nothing can fail.
+    this.outcomeEventsFailed = props.outcomeEvents
+      ? this.alarm('OutcomeEventsFailed', {
+          alarmName: `${prefix}-outcome-events-failed`,
+          metric: countAcrossTriggers('OutcomeEventsFailed'),
+          alarmDescription:
+            'Outcome events could not be put on the EventBridge bus after retries: workflows waiting for them heard nothing, though the outcome records are written. Check the bus exists and allows the function (events:PutEvents, the bus policy for another account) and the function logs, then tell the listeners from the outcome records.',
+        })
+      : undefined;
+    const extensionAlarms = [this.tokenSurvived, this.outcomeEventsFailed].filter(
+      (alarm): alarm is cw.Alarm => alarm !== undefined,
+    );
+    const extensionCounts = [
+      ...(props.verifyRevocation ? ['TokenSurvivedRevocation', 'VerificationInconclusive'] : []),
+      ...(props.outcomeEvents ? ['OutcomeEventsFailed'] : []),
+    ];
+
     this.dashboard = new cw.Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       defaultInterval: Duration.days(1),
@@ -125,7 +166,7 @@ export class Alarms extends Construct {
               'NOT_FOUND',
               'REJECTED',
               'FAILED',
-            ].map(outcomeCount),
+            ].map(countAcrossTriggers),
           }),
           new cw.GraphWidget({
             title: 'Upstream latency p50 / p99 (ms)',
@@ -170,11 +211,30 @@ export class Alarms extends Construct {
             ],
           }),
         ],
+        ...(extensionCounts.length > 0
+          ? [
+              [
+                new cw.GraphWidget({
+                  title: 'Verification and outcome events (all triggers)',
+                  width: 24,
+                  left: extensionCounts.map(countAcrossTriggers),
+                }),
+              ],
+            ]
+          : []),
         [
           new cw.AlarmStatusWidget({
             title: 'Alarms',
             width: 24,
-            alarms: [failed, rejected, errors, throttles, backlog, ...deadLetters],
+            alarms: [
+              failed,
+              rejected,
+              errors,
+              throttles,
+              backlog,
+              ...extensionAlarms,
+              ...deadLetters,
+            ],
           }),
         ],
       ],

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -25,6 +26,8 @@ export interface RevokerFunctionProps {
 /** The Powertools service name, also the `service` dimension of every metric the function emits. */
 export const serviceName = 'meeting-token-revoker';
 export const metricsNamespace = 'MeetingTokenRevoker';
+/** The `Source` of every outcome event; equal to `EVENT_SOURCE` in lambda/OutcomeEvents.ts (a test checks). */
+export const outcomeEventSource = 'meeting-token-revoker';
 
 export class RevokerFunction extends Construct {
   /**
@@ -36,6 +39,8 @@ export class RevokerFunction extends Construct {
 
   public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
+  /** The bus outcome events go to (`outcomeEventBusName`); undefined when they are off. */
+  public readonly outcomeEventBus: events.IEventBus | undefined;
   /** Asynchronous invocations (offboarding events, the sweep) that failed every retry. */
   public readonly failedInvocations: DeadLetterQueue;
 
@@ -56,6 +61,15 @@ export class RevokerFunction extends Construct {
       description: 'meeting-token-revoker: read service-account tokens, record outcomes',
     });
     this.logGroup.grantWrite(role);
+
+    // A name is a bus of this account and region (`default` included); an ARN may name any bus.
+    const busName = config.outcomeEventBusName;
+    this.outcomeEventBus =
+      busName === undefined
+        ? undefined
+        : busName.startsWith('arn:')
+          ? events.EventBus.fromEventBusArn(this, 'OutcomeEventBus', busName)
+          : events.EventBus.fromEventBusName(this, 'OutcomeEventBus', busName);
 
     this.failedInvocations = new DeadLetterQueue(this, 'FailedInvocations', {
       label: 'failed-invocations',
@@ -104,6 +118,14 @@ export class RevokerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         NODE_OPTIONS: '--enable-source-maps',
+        // The extensions are set only when switched on, so the default deployment's environment
+        // is exactly CONTRACT §3's and the function behaves as the contract describes.
+        ...(config.verifyRevocation ? { VERIFY_REVOCATION: 'true' } : {}),
+        // The ARN rather than the name as given: the variable and the IAM statement below are
+        // one value, so the function can only ever publish where it is allowed to.
+        ...(this.outcomeEventBus !== undefined
+          ? { OUTCOME_EVENT_BUS_NAME: this.outcomeEventBus.eventBusArn }
+          : {}),
       },
     });
 
@@ -169,6 +191,19 @@ export class RevokerFunction extends Construct {
       }),
     );
     props.workQueue.grantSendMessages(role);
+    if (this.outcomeEventBus !== undefined) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          // PutEvents supports resource-level permissions: this one bus, never "*"; and only
+          // events that say they come from this service, so it cannot impersonate another one
+          // (say, the identity system's "Account Offboarded") on a shared bus.
+          sid: 'PublishOutcomeEvents',
+          actions: ['events:PutEvents'],
+          resources: [this.outcomeEventBus.eventBusArn],
+          conditions: { StringEquals: { 'events:source': outcomeEventSource } },
+        }),
+      );
+    }
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

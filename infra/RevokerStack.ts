@@ -83,6 +83,8 @@ export class RevokerStack extends Stack {
       workQueue: this.work.queue,
       deadLetters,
       email: config.alarmEmail,
+      verifyRevocation: config.verifyRevocation,
+      outcomeEvents: config.outcomeEventBusName !== undefined,
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -26,6 +26,8 @@ export const contextDefaults = {
   apiThrottleBurstLimit: 20,
   alarmEmail: '',
   logRetentionDays: 90,
+  verifyRevocation: false,
+  outcomeEventBusName: '',
 } as const;
 
 export type ContextKey = keyof typeof contextDefaults;
@@ -57,6 +59,13 @@ export interface RevokerConfig {
   readonly apiThrottleBurstLimit: number;
   readonly alarmEmail: string | undefined;
   readonly logRetentionDays: number;
+  /** Extension (issue 8): check with Huawei's validate API that a REVOKED token is really dead. */
+  readonly verifyRevocation: boolean;
+  /**
+   * Extension (issue 8): the EventBridge bus, a name (same account and region) or an ARN, that
+   * hears of every outcome; undefined: no events are published.
+   */
+  readonly outcomeEventBusName: string | undefined;
 }
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -185,6 +194,21 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     throw new ContextError('alarmEmail', `not an e-mail address: "${alarmEmail}"`);
   }
 
+  const outcomeEventBusName = optional('outcomeEventBusName');
+  // The same rule as the function's own check of OUTCOME_EVENT_BUS_NAME, so a value the synth
+  // accepts is never one the deployed function refuses at its first invocation.
+  if (
+    outcomeEventBusName !== undefined &&
+    !/^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._/-]{1,256}$/.test(
+      outcomeEventBusName,
+    )
+  ) {
+    throw new ContextError(
+      'outcomeEventBusName',
+      `expected an event bus name or ARN, got "${outcomeEventBusName}"`,
+    );
+  }
+
   const logRetentionDays = integer('logRetentionDays', 1, 3653);
   if (!(logRetentionChoices as readonly number[]).includes(logRetentionDays)) {
     throw new ContextError('logRetentionDays', `expected one of ${logRetentionChoices.join(', ')}`);
@@ -227,5 +251,7 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     apiThrottleBurstLimit: integer('apiThrottleBurstLimit', 1, 5000),
     alarmEmail,
     logRetentionDays,
+    verifyRevocation: flag('verifyRevocation'),
+    outcomeEventBusName,
   };
 };

@@ -81,6 +81,8 @@ describe('readConfig', () => {
       apiThrottleBurstLimit: 20,
       alarmEmail: undefined,
       logRetentionDays: 90,
+      verifyRevocation: false,
+      outcomeEventBusName: undefined,
     });
   });
 
@@ -98,6 +100,8 @@ describe('readConfig', () => {
       meetingAcceptLanguage: 'zh-CN',
       scheduleTimeZone: 'Asia/Shanghai',
       logRetentionDays: '365',
+      verifyRevocation: 'true',
+      outcomeEventBusName: ' revocation-outcomes ',
     });
 
     // Assess
@@ -113,7 +117,21 @@ describe('readConfig', () => {
       meetingAcceptLanguage: 'zh-CN',
       scheduleTimeZone: 'Asia/Shanghai',
       logRetentionDays: 365,
+      verifyRevocation: true,
+      outcomeEventBusName: 'revocation-outcomes',
     });
+  });
+
+  it.each([
+    'default',
+    'arn:aws:events:eu-west-1:210987654321:event-bus/central-outcomes',
+    'arn:aws-cn:events:cn-north-1:123456789012:event-bus/default',
+  ])('accepts the outcome event bus %s', (bus) => {
+    // Act
+    const config = read({ outcomeEventBusName: bus });
+
+    // Assess
+    expect(config.outcomeEventBusName).toBe(bus);
   });
 
   it('accepts a JSON array of event sources from cdk.json', () => {
@@ -155,6 +173,13 @@ describe('readConfig', () => {
     [{ alarmEmail: 'oncall' }, 'alarmEmail', 'e-mail'],
     [{ logRetentionDays: 100 }, 'logRetentionDays', 'one of 1, 3, 5'],
     [{ stackName: 'meeting token revoker' }, 'stackName', 'stack name'],
+    [{ verifyRevocation: 'on' }, 'verifyRevocation', 'true or false'],
+    [{ outcomeEventBusName: 'my bus' }, 'outcomeEventBusName', 'event bus name or ARN'],
+    [
+      { outcomeEventBusName: 'arn:aws:sns:eu-west-1:123456789012:topic' },
+      'outcomeEventBusName',
+      'event bus name or ARN',
+    ],
     [{ secretTokenField: { nested: true } }, 'secretTokenField', 'expected a string'],
   ])('rejects %j, naming %s', (context, key, message) => {
     // Act

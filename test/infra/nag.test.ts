@@ -6,6 +6,7 @@ import { type Synthesized, synthesize } from './synthesize.js';
 
 let defaults: Synthesized;
 let everythingOn: Synthesized;
+let foreignBus: Synthesized;
 
 beforeAll(() => {
   defaults = synthesize();
@@ -14,6 +15,11 @@ beforeAll(() => {
     alarmEmail: 'oncall@example.com',
     offboardingEventBusName: 'hr-events',
     reservedConcurrency: 'none',
+    verifyRevocation: 'true',
+    outcomeEventBusName: 'revocation-outcomes',
+  });
+  foreignBus = synthesize({
+    outcomeEventBusName: 'arn:aws:events:eu-west-1:210987654321:event-bus/central-outcomes',
   });
 });
 
@@ -35,6 +41,7 @@ describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['the defaults', () => defaults],
     ['every option on', () => everythingOn],
+    ['an outcome event bus of another account', () => foreignBus],
   ])('reports no unacknowledged finding with %s', (_name, synthesized) => {
     // Act
     const report = new AwsSolutionsChecks().validateScope(synthesized().app);

@@ -1,5 +1,5 @@
 // The synthesised template: every resource of the deployment diagram with the properties that matter.
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -7,6 +7,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../infra/config.js';
 import { BundleMissingError } from '../../infra/errors.js';
+import { outcomeEventSource } from '../../infra/RevokerFunction.js';
 import { RevokerStack } from '../../infra/RevokerStack.js';
 import { type Synthesized, synthesize } from './synthesize.js';
 
@@ -777,5 +778,212 @@ describe('the alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardName: 'MeetingTokenRevoker',
     });
+  });
+});
+
+describe('the extensions (issue 8): verification and outcome events', () => {
+  const busArn = (name: string) => `arn:aws:events:eu-west-1:123456789012:event-bus/${name}`;
+  const foreignBus = 'arn:aws:events:eu-west-1:210987654321:event-bus/central-outcomes';
+
+  let verifying: Synthesized;
+  let publishing: Synthesized;
+  let defaultBus: Synthesized;
+  let foreign: Synthesized;
+
+  beforeAll(() => {
+    verifying = synthesize({ verifyRevocation: 'true' });
+    publishing = synthesize({ outcomeEventBusName: 'revocation-outcomes' });
+    defaultBus = synthesize({ verifyRevocation: true, outcomeEventBusName: 'default' });
+    foreign = synthesize({ outcomeEventBusName: foreignBus });
+  });
+
+  const roleStatements = ({ stack, template: t }: Synthesized): Statement[] =>
+    statementsOf(t, stack.getLogicalId(stack.revoker.function.role?.node.defaultChild as never));
+  const variablesOf = ({ template: t }: Synthesized): Record<string, unknown> => {
+    const [fn] = Object.values(t.findResources('AWS::Lambda::Function'));
+    return fn?.Properties.Environment.Variables as Record<string, unknown>;
+  };
+  /** An alarm on `metricName` summed over the three triggers with the ids `${stem}_${trigger}`. */
+  const sumAlarm = (metricName: string, stem: string) => ({
+    Threshold: 1,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+    Metrics: Match.arrayWith([
+      Match.objectLike({
+        Expression: `SUM([${stem}_api, ${stem}_offboarding, ${stem}_schedule])`,
+        ReturnData: true,
+      }),
+      ...['api', 'offboarding', 'schedule'].map((trigger) =>
+        Match.objectLike({
+          Id: `${stem}_${trigger}`,
+          ReturnData: false,
+          MetricStat: {
+            Metric: {
+              Namespace: 'MeetingTokenRevoker',
+              MetricName: metricName,
+              Dimensions: [
+                { Name: 'service', Value: 'meeting-token-revoker' },
+                { Name: 'trigger', Value: trigger },
+              ],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ),
+    ]),
+  });
+  const survived = sumAlarm('TokenSurvivedRevocation', 'token_survived_revocation');
+  const eventsFailed = sumAlarm('OutcomeEventsFailed', 'outcome_events_failed');
+  const alarmIdsOn = (t: Template, metricName: string): string[] =>
+    Object.keys(
+      t.findResources('AWS::CloudWatch::Alarm', {
+        Properties: {
+          Metrics: Match.arrayWith([
+            Match.objectLike({
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({ MetricName: metricName }),
+              }),
+            }),
+          ]),
+        },
+      }),
+    );
+
+  it('are off by default: no variable, no EventBridge permission, no extra alarm', () => {
+    // Prepare
+    const variables = variablesOf(defaults);
+
+    // Assess
+    expect(variables).not.toHaveProperty('VERIFY_REVOCATION');
+    expect(variables).not.toHaveProperty('OUTCOME_EVENT_BUS_NAME');
+    expect(
+      roleStatements(defaults)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('events:')),
+    ).toEqual([]);
+    expect(alarmIdsOn(template, 'TokenSurvivedRevocation')).toEqual([]);
+    expect(alarmIdsOn(template, 'OutcomeEventsFailed')).toEqual([]);
+  });
+
+  it('turn verification on with VERIFY_REVOCATION=true, and nothing else', () => {
+    // Prepare
+    const variables = variablesOf(verifying);
+
+    // Assess
+    expect(variables.VERIFY_REVOCATION).toBe('true');
+    expect(variables).not.toHaveProperty('OUTCOME_EVENT_BUS_NAME');
+    expect(
+      roleStatements(verifying)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('events:')),
+    ).toEqual([]);
+    expect(alarmIdsOn(verifying.template, 'OutcomeEventsFailed')).toEqual([]);
+  });
+
+  it('alarm on the first token that survived its revocation, summed over the triggers', () => {
+    // Prepare
+    const topic = verifying.stack.getLogicalId(
+      verifying.stack.alarms.topic.node.defaultChild as never,
+    );
+
+    // Assess
+    verifying.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    verifying.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...survived,
+      AlarmName: 'MeetingTokenRevoker-token-survived-revocation',
+      AlarmDescription: Match.stringLikeRegexp('security incident'),
+      AlarmActions: [{ Ref: topic }],
+      OKActions: [{ Ref: topic }],
+    });
+  });
+
+  it('name a bus of this account and region by its ARN, in the variable and the IAM statement alike', () => {
+    // Prepare
+    const variables = variablesOf(publishing);
+    const publish = roleStatements(publishing).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('events:')),
+    );
+
+    // Assess
+    expect(variables.OUTCOME_EVENT_BUS_NAME).toBe(busArn('revocation-outcomes'));
+    expect(variables).not.toHaveProperty('VERIFY_REVOCATION');
+    expect(publish).toEqual([
+      {
+        Sid: 'PublishOutcomeEvents',
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: busArn('revocation-outcomes'),
+        Condition: { StringEquals: { 'events:source': 'meeting-token-revoker' } },
+      },
+    ]);
+  });
+
+  it('accept the default bus and a bus ARN of another account, each scoped to exactly that bus', () => {
+    // Prepare
+    const resourceOf = (synthesized: Synthesized) =>
+      roleStatements(synthesized).find((s) => s.Sid === 'PublishOutcomeEvents')?.Resource;
+
+    // Assess
+    expect(variablesOf(defaultBus).OUTCOME_EVENT_BUS_NAME).toBe(busArn('default'));
+    expect(resourceOf(defaultBus)).toBe(busArn('default'));
+    expect(variablesOf(foreign).OUTCOME_EVENT_BUS_NAME).toBe(foreignBus);
+    expect(resourceOf(foreign)).toBe(foreignBus);
+  });
+
+  it('never grant an EventBridge action on "*"', () => {
+    // Assess
+    for (const synthesized of [publishing, defaultBus, foreign]) {
+      const wildcard = roleStatements(synthesized)
+        .filter((statement) => JSON.stringify(statement.Resource).includes('"*"'))
+        .flatMap(actionsOf);
+      expect(wildcard.filter((a) => a.startsWith('events:'))).toEqual([]);
+    }
+  });
+
+  it('alarm on outcome events that could not be published, only when a bus is set', () => {
+    // Assess
+    publishing.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    publishing.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...eventsFailed,
+      AlarmName: 'MeetingTokenRevoker-outcome-events-failed',
+    });
+    expect(alarmIdsOn(publishing.template, 'TokenSurvivedRevocation')).toEqual([]);
+    defaultBus.template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    defaultBus.template.hasResourceProperties('AWS::CloudWatch::Alarm', survived);
+    defaultBus.template.hasResourceProperties('AWS::CloudWatch::Alarm', eventsFailed);
+  });
+
+  it('put both alarms and their metrics on the dashboard', () => {
+    // Prepare
+    const [dashboard] = Object.values(
+      defaultBus.template.findResources('AWS::CloudWatch::Dashboard'),
+    );
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    const alarmIds = [
+      ...alarmIdsOn(defaultBus.template, 'TokenSurvivedRevocation'),
+      ...alarmIdsOn(defaultBus.template, 'OutcomeEventsFailed'),
+    ];
+
+    // Assess
+    expect(alarmIds).toHaveLength(2);
+    for (const id of alarmIds) expect(body).toContain(`"${id}"`);
+    for (const metricName of [
+      'TokenSurvivedRevocation',
+      'VerificationInconclusive',
+      'OutcomeEventsFailed',
+    ]) {
+      expect(body).toContain(metricName);
+    }
+    expect(JSON.stringify(template.toJSON())).not.toContain('VerificationInconclusive');
+  });
+
+  it('let the function publish only the source it sends (lambda/OutcomeEvents.ts)', () => {
+    // Prepare: read, not imported, so this file does not load the function's dependencies.
+    const source = readFileSync(new URL('../../lambda/OutcomeEvents.ts', import.meta.url), 'utf8');
+
+    // Assess
+    expect(source).toContain(`export const EVENT_SOURCE = '${outcomeEventSource}';`);
   });
 });
