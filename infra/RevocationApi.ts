@@ -1,4 +1,5 @@
-// The HTTP API for ops tools: POST /revocations and GET /revocations/{accountId}, SigV4 (IAM) only.
+// The HTTP API for ops tools: POST /revocations and GET /revocations/{accountId}, SigV4 (IAM) only;
+// every other request goes to the function too, so it answers with CONTRACT §4.1's 404 or 405.
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -41,10 +42,18 @@ export class RevocationApi extends Construct {
   public constructor(scope: Construct, id: string, props: RevocationApiProps) {
     super(scope, id);
 
+    const integration = new HttpLambdaIntegration('Revoker', props.handler, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+    });
+    const authorizer = new HttpIamAuthorizer();
+
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'meeting-token-revoker: revoke a service account token, read its history',
       // The stage below carries throttling and access logs, which the implicit one cannot.
       createDefaultStage: false,
+      // A safety net for routes added later that name no authorizer: nothing on this API is ever
+      // reachable without a SigV4 signature. The routes below still name it, to be explicit.
+      defaultAuthorizer: authorizer,
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -62,10 +71,8 @@ export class RevocationApi extends Construct {
       },
     });
 
-    const integration = new HttpLambdaIntegration('Revoker', props.handler, {
-      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-    });
-    const authorizer = new HttpIamAuthorizer();
+    // The two real routes stay explicit, though the ANY routes below would match them too: API
+    // Gateway prefers the most specific route, and ops tools' IAM policies name these two.
     this.api.addRoutes({
       path: '/revocations',
       methods: [apigw.HttpMethod.POST],
@@ -75,6 +82,21 @@ export class RevocationApi extends Construct {
     this.api.addRoutes({
       path: '/revocations/{accountId}',
       methods: [apigw.HttpMethod.GET],
+      integration,
+      authorizer,
+    });
+    // Any other method on a known path reaches the function, which answers 405 with an Allow
+    // header (CONTRACT §4.1); without these API Gateway would answer a bare 404 itself.
+    for (const path of ['/revocations', '/revocations/{accountId}']) {
+      this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration, authorizer });
+    }
+    // The $default route: a request no other route matches reaches the function, which answers
+    // CONTRACT §4.1's JSON 404 with an X-Request-ID instead of API Gateway's bare one. Added last
+    // (not as the API's defaultIntegration) so the shared integration keeps the logical id it got
+    // from the first route, and a deploy does not replace it.
+    new apigw.HttpRoute(this.api, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: apigw.HttpRouteKey.DEFAULT,
       integration,
       authorizer,
     });

@@ -3,13 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../infra/config.js';
 import { BundleMissingError } from '../../infra/errors.js';
 import { outcomeEventSource } from '../../infra/RevokerFunction.js';
 import { RevokerStack } from '../../infra/RevokerStack.js';
-import { type Synthesized, synthesize } from './synthesize.js';
+import { cdkJsonContext, type Synthesized, stubBundle, synthesize } from './synthesize.js';
 
 interface Statement {
   Sid?: string;
@@ -443,21 +444,72 @@ describe('the work queue', () => {
 });
 
 describe('the HTTP API', () => {
-  it('has exactly the two routes, both IAM-authorised, on the function with payload 2.0', () => {
+  it('has the two real routes and the catch-alls that let the function answer 404 and 405', () => {
+    // Prepare
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+
     // Assess
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
-    for (const routeKey of ['POST /revocations', 'GET /revocations/{accountId}']) {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-        RouteKey: routeKey,
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      '$default',
+      'ANY /revocations',
+      'ANY /revocations/{accountId}',
+      'GET /revocations/{accountId}',
+      'POST /revocations',
+    ]);
+  });
+
+  it('lets no route through without SigV4: every one is AWS_IAM', () => {
+    // Prepare
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+
+    // Assess
+    expect(routes).toHaveLength(5);
+    for (const route of routes) {
+      expect(route.Properties, route.Properties.RouteKey).toMatchObject({
         AuthorizationType: 'AWS_IAM',
       });
+      expect(route.Properties.AuthorizerId).toBeUndefined();
     }
-    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+  });
+
+  it('sends every route to the one function integration, payload 2.0', () => {
+    // Prepare
+    const integrationId = logicalId(template, 'AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+    });
+
+    // Assess
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGatewayV2::Route',
+      { Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] } },
+      5,
+    );
+  });
+
+  it('makes a route added later without an authorizer IAM-authorised too', () => {
+    // Prepare: a stack not yet synthesised, since synthesis freezes the construct tree.
+    const app = new App({ context: cdkJsonContext });
+    const stack = new RevokerStack(app, 'Later', {
+      config: readConfig((key) => app.node.tryGetContext(key)),
+      codePath: stubBundle(),
+    });
+    stack.api.api.addRoutes({
+      path: '/later',
+      integration: new HttpLambdaIntegration('Later', stack.revoker.function),
+    });
+
+    // Act
+    const later = Template.fromStack(stack);
+
+    // Assess
+    later.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /later',
+      AuthorizationType: 'AWS_IAM',
     });
   });
 
@@ -495,11 +547,11 @@ describe('the HTTP API', () => {
           'Fn::Join': ['', Match.arrayWith([{ Ref: ids.api }])],
         }),
       },
-      2,
+      5,
     );
   });
 
-  it('publishes its URL and the execute-api ARNs to allow', () => {
+  it('publishes its URL and the execute-api ARNs of the two real routes to allow', () => {
     // Assess
     template.hasOutput('ApiUrl', {
       Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] }, '/']] },
