@@ -86,6 +86,20 @@ describe('DynamoDB throttling and 5xx on the outcome record (HTTP)', () => {
     },
   );
 
+  it('abandons a record write stalled on a silent connection and retries it', async () => {
+    // Prepare
+    h.addAccount('svc-stall', newToken());
+    failRecordWrites({ kind: 'hang' }, 1);
+    // Act
+    const started = Date.now();
+    const response = await post('svc-stall');
+    // Assess: well within the function's 29 s, not at its end
+    expect(response.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(proxy.requestsFor(PUT_ITEM, isRecord)).toHaveLength(2);
+    expect(await recordsOf(h, 'svc-stall')).toHaveLength(1);
+  });
+
   it('answers 500 OUTCOME_NOT_RECORDED, never 2xx, when the record write keeps failing', async () => {
     // Prepare
     const t = newToken();

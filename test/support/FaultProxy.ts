@@ -1,5 +1,5 @@
 // A fault-injecting HTTP proxy between an AWS SDK client and a local AWS endpoint (dynalite):
-// chosen operations answer throttling or 5xx errors, lose their answer, reset or hang.
+// chosen operations answer throttling or 5xx errors, lose their answer, reset or stall.
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -17,7 +17,9 @@ export type Fault =
   /** Forwards the request (the service acts on it), then answers a 500 instead of its answer. */
   | { kind: 'lostAnswer' }
   /** Destroys the socket without answering, before forwarding. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Never answers, never forwards: the connection stays open, silent, until the proxy stops. */
+  | { kind: 'hang' };
 
 const DYNAMODB = 'com.amazonaws.dynamodb.v20120810';
 
@@ -127,6 +129,7 @@ export class FaultProxy {
     const rule = this.#take(target, text);
     this.requests.push({ target, body: text, ...(rule ? { fault: rule.fault.kind } : {}) });
 
+    if (rule?.fault.kind === 'hang') return;
     if (rule?.fault.kind === 'reset') {
       (req.socket as Socket).destroy();
       return;
