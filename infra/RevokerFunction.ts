@@ -118,6 +118,9 @@ export class RevokerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         NODE_OPTIONS: '--enable-source-maps',
+        // Lambda's active tracing (above) traces every invocation; the function adds a
+        // subsegment per AWS call only on request, as that costs cold start (lambda/commons/tracing.ts).
+        POWERTOOLS_TRACE_ENABLED: config.sdkTracing ? 'true' : 'false',
         // The extensions are set only when switched on, so the default deployment's environment
         // is exactly CONTRACT §3's and the function behaves as the contract describes.
         ...(config.verifyRevocation ? { VERIFY_REVOCATION: 'true' } : {}),

@@ -28,6 +28,7 @@ export const contextDefaults = {
   logRetentionDays: 90,
   verifyRevocation: false,
   outcomeEventBusName: '',
+  sdkTracing: false,
 } as const;
 
 export type ContextKey = keyof typeof contextDefaults;
@@ -66,6 +67,11 @@ export interface RevokerConfig {
    * hears of every outcome; undefined: no events are published.
    */
   readonly outcomeEventBusName: string | undefined;
+  /**
+   * Powertools Tracer's X-Ray subsegment for every AWS call (POWERTOOLS_TRACE_ENABLED). Lambda's
+   * own active tracing is always on; this adds detail at a cold-start and CPU cost.
+   */
+  readonly sdkTracing: boolean;
 }
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -253,5 +259,6 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     logRetentionDays,
     verifyRevocation: flag('verifyRevocation'),
     outcomeEventBusName,
+    sdkTracing: flag('sdkTracing'),
   };
 };

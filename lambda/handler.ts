@@ -1,10 +1,10 @@
 // The Lambda entry point: the Middy chain and the routing of the four triggers, nothing else.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
-import { logger, publishMetrics, tracer } from './commons/powertools.js';
+import { logger, publishMetrics } from './commons/powertools.js';
+import { traceHandler } from './commons/tracing.js';
 import { httpApi } from './http/api.js';
 import { requestIdOf } from './http/requestId.js';
 import { flushOutcomeEvents } from './OutcomeEvents.js';
@@ -30,7 +30,7 @@ const route = async (event: unknown, context: Context): Promise<unknown> => {
 };
 
 export const handler = middy<unknown, unknown>()
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(publishMetrics())
   .use(flushOutcomeEvents())

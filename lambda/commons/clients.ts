@@ -5,7 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from './powertools.js';
+import { traced } from './tracing.js';
 
 interface Clients {
   secrets: SecretsManagerClient;
@@ -37,19 +37,15 @@ export const getClients = (): Clients => {
   const key = ENDPOINT_SETTINGS.map((name) => process.env[name] ?? '').join('\u0001');
   if (cached?.key === key) return cached.clients;
   // Writes of outcome records must not be lost to a throttling burst: more, patient attempts.
-  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({ maxAttempts: 6, requestHandler }));
+  const dynamo = traced(new DynamoDBClient({ maxAttempts: 6, requestHandler }));
   const clients: Clients = {
-    secrets: tracer.captureAWSv3Client(
-      new SecretsManagerClient({ maxAttempts: 4, requestHandler }),
-    ),
+    secrets: traced(new SecretsManagerClient({ maxAttempts: 4, requestHandler })),
     dynamo,
     documents: DynamoDBDocumentClient.from(dynamo, {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    sqs: tracer.captureAWSv3Client(new SQSClient({ maxAttempts: 4, requestHandler })),
-    eventBridge: tracer.captureAWSv3Client(
-      new EventBridgeClient({ maxAttempts: 4, requestHandler }),
-    ),
+    sqs: traced(new SQSClient({ maxAttempts: 4, requestHandler })),
+    eventBridge: traced(new EventBridgeClient({ maxAttempts: 4, requestHandler })),
   };
   if (cached) {
     for (const client of Object.values(cached.clients)) client.destroy();

@@ -1,7 +1,7 @@
-// The Powertools instances shared by the whole function: one Logger, one Tracer, and Metrics.
+// The Powertools instances shared by the whole function: one Logger and Metrics (the Tracer,
+// optional, lives in tracing.ts).
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
 import type { Outcome, Trigger } from '../outcome.js';
 import { redactingReplacer } from './redaction.js';
@@ -13,8 +13,6 @@ const serviceName = process.env['POWERTOOLS_SERVICE_NAME'] || SERVICE_NAME;
 const namespace = process.env['POWERTOOLS_METRICS_NAMESPACE'] || METRICS_NAMESPACE;
 
 export const logger = new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
-
-export const tracer = new Tracer({ serviceName });
 
 /** Function-level metrics: the cold start. */
 export const metrics = new Metrics({ namespace, serviceName });

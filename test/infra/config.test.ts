@@ -83,6 +83,7 @@ describe('readConfig', () => {
       logRetentionDays: 90,
       verifyRevocation: false,
       outcomeEventBusName: undefined,
+      sdkTracing: false,
     });
   });
 
@@ -102,6 +103,7 @@ describe('readConfig', () => {
       logRetentionDays: '365',
       verifyRevocation: 'true',
       outcomeEventBusName: ' revocation-outcomes ',
+      sdkTracing: 'true',
     });
 
     // Assess
@@ -119,6 +121,7 @@ describe('readConfig', () => {
       logRetentionDays: 365,
       verifyRevocation: true,
       outcomeEventBusName: 'revocation-outcomes',
+      sdkTracing: true,
     });
   });
 

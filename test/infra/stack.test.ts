@@ -166,8 +166,20 @@ describe('the function', () => {
           POWERTOOLS_SERVICE_NAME: 'meeting-token-revoker',
           POWERTOOLS_METRICS_NAMESPACE: 'MeetingTokenRevoker',
           NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_TRACE_ENABLED: 'false',
         },
       },
+    });
+  });
+
+  it('traces every invocation, and every AWS call only with sdkTracing', () => {
+    // Prepare
+    const traced = synthesize({ sdkTracing: 'true' });
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    traced.template.hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_TRACE_ENABLED: 'true' }) },
     });
   });
 
