@@ -167,15 +167,14 @@ export class RevokerFunction extends Construct {
     }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        // The history is append-only for the function: no DeleteItem, no Scan, no BatchWriteItem.
+        // The history is append-only for the function: exactly the calls lambda/OutcomeStore.ts makes;
+        // no UpdateItem, DeleteItem, Scan or BatchWriteItem.
         sid: 'RecordOutcomes',
         actions: [
           'dynamodb:GetItem',
           'dynamodb:BatchGetItem',
           'dynamodb:Query',
           'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:ConditionCheckItem',
         ],
         resources: [props.outcomeTable.tableArn],
       }),

@@ -312,14 +312,7 @@ describe('the function role', () => {
     expect(statements).toContainEqual({
       Sid: 'RecordOutcomes',
       Effect: 'Allow',
-      Action: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-      ],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       Resource: { 'Fn::GetAtt': [ids.outcomes, 'Arn'] },
     });
     expect(statements).toContainEqual({
