@@ -72,6 +72,17 @@ export class RevocationsFailedError extends Error {
   }
 }
 
+/** Accounts that SQS still refused after the retries: they are named, never dropped silently. */
+export class QueueingError extends Error {
+  override name = 'QueueingError';
+  constructor(readonly accounts: readonly string[]) {
+    super(
+      `${accounts.length} account(s) could not be queued: ${accounts.slice(0, 20).join(', ')}` +
+        (accounts.length > 20 ? ', ...' : ''),
+    );
+  }
+}
+
 /** The name of an AWS SDK error, or a generic label for anything else; never its message. */
 export const awsErrorName = (error: unknown): string =>
   error instanceof Error && error.name ? error.name : 'UnknownError';

@@ -7,7 +7,7 @@ import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
 import { getConfig } from './config.js';
 import { deadlineOf } from './deadline.js';
-import { awsErrorName, InvalidEventError, SecretReadError } from './errors.js';
+import { awsErrorName, InvalidEventError, QueueingError, SecretReadError } from './errors.js';
 import { runIdempotently } from './idempotency.js';
 import { failIfIncomplete } from './incomplete.js';
 import type { OutcomeStore } from './OutcomeStore.js';
@@ -144,11 +144,7 @@ export const handleSweep = async (
         queued += result.sent;
         failed.push(...result.failed);
       }
-      if (failed.length > 0) {
-        throw new Error(
-          `${failed.length} account(s) could not be queued: ${failed.slice(0, 20).join(', ')}`,
-        );
-      }
+      if (failed.length > 0) throw new QueueingError(failed);
       logger.info('sweep fanned out', { runId, queued });
       return { processed: queued, outcomes: {}, queued };
     }

@@ -12,7 +12,10 @@ export const LOCAL_USER_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:user/local-operator
 const API_ID = 'local';
 
 // The routes the deployed API declares (infra/RevocationApi.ts); anything else is `$default`.
-const routeOf = (method: string, path: string) => {
+export const routeOf = (
+  method: string,
+  path: string,
+): { routeKey: string; pathParameters?: Record<string, string> } => {
   if (method === 'POST' && path === '/revocations') return { routeKey: 'POST /revocations' };
   const match = /^\/revocations\/([^/]+)$/.exec(path);
   if (method === 'GET' && match?.[1] !== undefined) {

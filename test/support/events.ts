@@ -6,6 +6,7 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
+import { routeOf } from '../../local/httpApiEvent.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -43,7 +44,7 @@ export function httpEvent(options: HttpEventOptions): APIGatewayProxyEventV2With
 
   const stage = options.stage ?? '$default';
   const rawPath = stage === '$default' ? pathOnly : `/${stage}${pathOnly}`;
-  const route = matchRoute(method, pathOnly);
+  const route = routeOf(method, pathOnly);
   const plainBody =
     options.body === undefined
       ? undefined
@@ -118,25 +119,6 @@ export function httpEvent(options: HttpEventOptions): APIGatewayProxyEventV2With
   if (route.pathParameters) event.pathParameters = route.pathParameters;
   if (body !== undefined) event.body = body;
   return event;
-}
-
-function matchRoute(
-  method: string,
-  path: string,
-): { routeKey: string; pathParameters?: Record<string, string> } {
-  if (method === 'POST' && path === '/revocations') return { routeKey: 'POST /revocations' };
-  const match = /^\/revocations\/([^/]+)$/.exec(path);
-  if (method === 'GET' && match?.[1] !== undefined) {
-    // API Gateway hands path parameters over decoded.
-    let accountId = match[1];
-    try {
-      accountId = decodeURIComponent(accountId);
-    } catch {
-      // A malformed escape is passed through as written.
-    }
-    return { routeKey: 'GET /revocations/{accountId}', pathParameters: { accountId } };
-  }
-  return { routeKey: '$default' };
 }
 
 /** API Gateway's own time format: `20/Nov/2026:10:00:00 +0000`. */
