@@ -21,6 +21,15 @@ const HISTORY_UPPER_BOUND = '~';
 
 export const MAX_HISTORY = 50;
 
+/**
+ * What a marker is keyed on: the secret version, or, when Secrets Manager (or a look-alike) gives
+ * no version id, the token's fingerprint, so that a token revoked once is known as such either way.
+ */
+export const markerKeyOf = (
+  secretVersionId: string | undefined,
+  tokenFingerprint: string,
+): string => secretVersionId ?? `sha256:${tokenFingerprint}`;
+
 export class OutcomeStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -28,11 +37,11 @@ export class OutcomeStore {
   ) {}
 
   /** Whether this secret version's token was already recorded dead. */
-  async isVersionRevoked(accountId: string, secretVersionId: string): Promise<boolean> {
+  async isVersionRevoked(accountId: string, markerKey: string): Promise<boolean> {
     const { Item } = await this.documents.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { accountId, recordId: `${MARKER_PREFIX}${secretVersionId}` },
+        Key: { accountId, recordId: `${MARKER_PREFIX}${markerKey}` },
         ConsistentRead: true,
         ProjectionExpression: 'accountId',
       }),
@@ -103,11 +112,12 @@ export class OutcomeStore {
       }
     }
     if (
-      record.secretVersionId &&
+      record.tokenFingerprint &&
       isTokenDead(record.outcome) &&
       record.outcome !== 'ALREADY_REVOKED'
     ) {
-      await this.putMarker(record).catch((error: unknown) => {
+      const markerKey = markerKeyOf(record.secretVersionId, record.tokenFingerprint);
+      await this.putMarker(record, markerKey).catch((error: unknown) => {
         logger.warn('could not write the revoked-version marker', {
           accountId: record.accountId,
           error: awsErrorName(error),
@@ -136,14 +146,14 @@ export class OutcomeStore {
     }
   }
 
-  private async putMarker(record: OutcomeRecord): Promise<void> {
+  private async putMarker(record: OutcomeRecord, markerKey: string): Promise<void> {
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
           accountId: record.accountId,
-          recordId: `${MARKER_PREFIX}${record.secretVersionId}`,
-          secretVersionId: record.secretVersionId,
+          recordId: `${MARKER_PREFIX}${markerKey}`,
+          ...(record.secretVersionId ? { secretVersionId: record.secretVersionId } : {}),
           revokedBy: record.recordId,
           markedAt: record.recordedAt,
         },

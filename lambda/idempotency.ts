@@ -1,9 +1,15 @@
 // Idempotent handling through Powertools: a repeated request (same Idempotency-Key, same
 // offboarding event, same schedule execution) returns the first result without new upstream calls.
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
 import { getClients } from './commons/clients.js';
+import { logger } from './commons/powertools.js';
+import { awsErrorName } from './errors.js';
 
 // One persistence layer per table and use: a layer keeps the first configuration it is given
 // (expiry, payload validation) and ignores later ones, and the uses differ in both.
@@ -46,10 +52,35 @@ export const runIdempotently = async <R>(
     throwOnNoIdempotencyKey: true,
   });
   if (options.context?.getRemainingTimeInMillis) config.registerLambdaContext(options.context);
-  const idempotent = makeIdempotent(async (_input: Record<string, unknown>) => work(), {
+  let ran: { result: R } | { error: unknown } | undefined;
+  const tracked = async (): Promise<R> => {
+    try {
+      const result = await work();
+      ran = { result };
+      return result;
+    } catch (error) {
+      ran = { error };
+      throw error;
+    }
+  };
+  const idempotent = makeIdempotent(async (_input: Record<string, unknown>) => tracked(), {
     persistenceStore: persistenceLayer(options.tableName, options.keyPrefix),
     config,
     keyPrefix: `meeting-token-revoker.${options.keyPrefix}`,
   });
-  return (await idempotent({ key: options.key, payload: options.payload ?? null })) as R;
+  try {
+    return (await idempotent({ key: options.key, payload: options.payload ?? null })) as R;
+  } catch (error) {
+    if (!(error instanceof IdempotencyPersistenceLayerError)) throw error;
+    // The idempotency table is missing, mis-keyed or down. Revoking matters more than
+    // de-duplicating, and ALREADY_REVOKED still stops a second upstream call for a revoked token.
+    logger.error('idempotency table unusable; going on without it', {
+      table: options.tableName,
+      error: error.message,
+      cause: awsErrorName(error.cause),
+    });
+    if (ran && 'result' in ran) return ran.result;
+    if (ran) throw ran.error;
+    return work();
+  }
 };

@@ -5,7 +5,8 @@ import type { Summary } from './outcome.js';
 import type { ManyResult } from './revokeMany.js';
 
 export const failIfIncomplete = (result: ManyResult, summary: Summary): void => {
-  const accounts = [...result.failed, ...result.unrecorded, ...result.notStarted];
+  // An account not started is recorded FAILED too; name it once.
+  const accounts = [...new Set([...result.failed, ...result.unrecorded, ...result.notStarted])];
   if (accounts.length === 0) return;
   throw new RevocationsFailedError(accounts, {
     ...summary,

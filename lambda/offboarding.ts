@@ -17,8 +17,11 @@ import { getServices } from './services.js';
 import { WorkQueue } from './WorkQueue.js';
 
 export const MAX_ACCOUNTS_PER_EVENT = 10_000;
-/** With a work queue, an event listing more accounts than this is fanned out. */
-export const FAN_OUT_ABOVE = 20;
+/**
+ * With a work queue, an event listing more accounts than one invocation can revoke is fanned out.
+ * Below that, accounts are revoked inline and the summary holds their outcomes (CONTRACT §4.2).
+ */
+export const FAN_OUT_ABOVE = 1000;
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
 // Powertools' EventBridgeSchema demands version, account, time, region and resources, which the
@@ -93,8 +96,8 @@ export const handleOffboarding = async (
   event: unknown,
   context: Context,
 ): Promise<OffboardingSummary> => {
-  const { id, accountIds, invalid } = parseOffboardingEvent(event);
   const config = getConfig();
+  const { id, accountIds, invalid } = parseOffboardingEvent(event);
   const services = getServices(config);
   logger.setCorrelationId(id);
 
@@ -129,7 +132,9 @@ export const handleOffboarding = async (
         {
           tableName: config.idempotencyTableName,
           keyPrefix: 'offboarding',
-          key: { eventId: id },
+          // The event id alone would let a re-used id (a fixture, a hand-made event) replay
+          // another event's summary without revoking its accounts.
+          key: { eventId: id, accounts: [...accountIds].sort().join(',') },
           expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
           context,
         },

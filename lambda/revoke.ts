@@ -4,7 +4,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { count, logger, recordUpstreamCall } from './commons/powertools.js';
 import { rememberSecret } from './commons/redaction.js';
 import { awsErrorName, OutcomeRecordError, SecretReadError } from './errors.js';
+import { markerKeyOf } from './OutcomeStore.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
+import { isSendable } from './secrets/extractToken.js';
 import type { LoadedToken } from './secrets/SecretStore.js';
 import type { Services } from './services.js';
 
@@ -130,12 +132,18 @@ const decideAndCall = async (
   const { token, versionId } = loaded;
   const forget = rememberSecret(token);
   try {
-    const known = { secretVersionId: versionId, tokenFingerprint: tokenFingerprint(token) };
+    const fingerprint = tokenFingerprint(token);
+    const known = { secretVersionId: versionId, tokenFingerprint: fingerprint };
     const revokedBefore =
-      versionId !== undefined &&
-      (request.knownRevoked ?? (await alreadyRevoked(outcomes, request.accountId, versionId)));
+      request.knownRevoked ??
+      (await alreadyRevoked(outcomes, request.accountId, markerKeyOf(versionId, fingerprint)));
     if (revokedBefore) {
       return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
+    }
+    if (!isSendable(token)) {
+      // A token no header can carry (a control character inside) cannot be revoked: say so
+      // loudly, never NOT_FOUND, since whatever it is, it may still work.
+      return { outcome: 'FAILED', attempts: 0, failure: 'token-unsendable', ...known };
     }
     const result = await meeting.logout(token, {
       requestId: request.requestId,
@@ -191,10 +199,10 @@ const verify = async (
 const alreadyRevoked = async (
   outcomes: Services['outcomes'],
   accountId: string,
-  versionId: string,
+  markerKey: string,
 ): Promise<boolean> => {
   try {
-    return await outcomes.isVersionRevoked(accountId, versionId);
+    return await outcomes.isVersionRevoked(accountId, markerKey);
   } catch (error) {
     // Without the table we can neither decide nor record: fail before calling upstream.
     throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });

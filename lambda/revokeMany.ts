@@ -43,12 +43,12 @@ export const revokeMany = async (
   const writing = new Set<Promise<void>>();
   const maxWriting = concurrency * 2;
 
-  const write = (found: FoundOutcome) => {
+  const write = (found: FoundOutcome, { countFailed } = { countFailed: true }) => {
     const { accountId } = found.request;
     const done: Promise<void> = record(found, services).then(
       (item) => {
         result.outcomes.push(item.outcome);
-        if (item.outcome === 'FAILED') result.failed.push(accountId);
+        if (item.outcome === 'FAILED' && countFailed) result.failed.push(accountId);
       },
       (error: unknown) => {
         if (!(error instanceof OutcomeRecordError)) throw error;
@@ -64,16 +64,23 @@ export const revokeMany = async (
     await pMap(
       jobs,
       async (job) => {
+        const request = { ...job, requestId: job.requestId ?? newRequestId(), deadline };
+        let found: FoundOutcome;
         if (tooLateToStart(deadline, services)) {
+          // CONTRACT §2: an attempt that could not finish in time is not started, and the outcome
+          // is FAILED; it is recorded like any other, and the invocation fails naming the account.
           result.notStarted.push(job.accountId);
+          found = {
+            request,
+            findings: { outcome: 'FAILED', attempts: 0, failure: 'deadline' },
+            started: performance.now(),
+          };
+          while (writing.size >= maxWriting) await Promise.race(writing);
+          write(found, { countFailed: false });
           return;
         }
-        let found: FoundOutcome;
         try {
-          found = await findOutcome(
-            { ...job, requestId: job.requestId ?? newRequestId(), deadline },
-            services,
-          );
+          found = await findOutcome(request, services);
         } catch (error) {
           // The marker look-up could not reach the table: the outcome could not be recorded either.
           if (!(error instanceof OutcomeRecordError)) throw error;

@@ -1,5 +1,6 @@
 // The scheduled sweep (CONTRACT §4.3): every secret under the prefix is revoked, through the work
 // queue when there is one, inline otherwise, reading tokens twenty at a time.
+import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { isAccountId } from './accountId.js';
@@ -59,10 +60,6 @@ async function* accountPages(secrets: SecretStore): AsyncGenerator<string[]> {
 }
 
 /**
- * Revocation jobs with their tokens already read, twenty per BatchGetSecretValue. The next batch
- * is read while the current one is being revoked, so workers never wait on Secrets Manager.
- */
-/**
  * One BatchGetItem for the batch's markers instead of one GetItem per account. When it fails,
  * undefined: each revocation then looks its marker up itself (and reports a table outage).
  */
@@ -87,14 +84,18 @@ const revokedVersionsOf = async (
   }
 };
 
+/**
+ * Revocation jobs with their tokens already read, twenty per BatchGetSecretValue. The next batch
+ * is read while the current one is being revoked, so workers never wait on Secrets Manager.
+ */
 async function* jobsOf(
-  secrets: SecretStore,
-  outcomes: OutcomeStore,
+  pages: AsyncIterable<string[]>,
+  { secrets, outcomes }: { secrets: SecretStore; outcomes: OutcomeStore },
   correlationId: string | undefined,
   tooLate: () => boolean,
 ): AsyncGenerator<Job> {
   const batches = (async function* () {
-    for await (const page of accountPages(secrets)) {
+    for await (const page of pages) {
       for (let i = 0; i < page.length; i += SECRET_BATCH) yield page.slice(i, i + SECRET_BATCH);
     }
   })();
@@ -129,17 +130,17 @@ export const handleSweep = async (
   event: unknown,
   context: Context,
 ): Promise<OffboardingSummary> => {
-  const runId = sweepRunId(event);
   const config = getConfig();
+  const runId = sweepRunId(event);
   const services = getServices(config);
   if (runId) logger.setCorrelationId(runId);
 
-  const work = async (): Promise<OffboardingSummary> => {
+  const work = async (pages: AsyncIterable<string[]>): Promise<OffboardingSummary> => {
     if (config.workQueueUrl) {
       const queue = new WorkQueue(getClients().sqs, config.workQueueUrl);
       let queued = 0;
       const failed: string[] = [];
-      for await (const page of accountPages(services.secrets)) {
+      for await (const page of pages) {
         const result = await queue.send(page, 'schedule', runId);
         queued += result.sent;
         failed.push(...result.failed);
@@ -149,9 +150,7 @@ export const handleSweep = async (
       return { processed: queued, outcomes: {}, queued };
     }
     const deadline = deadlineOf(context);
-    const jobs = jobsOf(services.secrets, services.outcomes, runId, () =>
-      tooLateToStart(deadline, services),
-    );
+    const jobs = jobsOf(pages, services, runId, () => tooLateToStart(deadline, services));
     const result = await revokeMany(jobs, services, {
       concurrency: config.sweepConcurrency,
       deadline,
@@ -162,16 +161,28 @@ export const handleSweep = async (
     return summary;
   };
 
-  return config.idempotencyTableName && runId
-    ? runIdempotently(
-        {
-          tableName: config.idempotencyTableName,
-          keyPrefix: 'sweep',
-          key: { runId },
-          expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
-          context,
-        },
-        work,
-      )
-    : work();
+  if (!config.idempotencyTableName || !runId) return work(accountPages(services.secrets));
+
+  // A repeated run is the same run only over the same accounts: listing first (names only, a few
+  // dozen bytes each) lets the key say so, and a re-used execution id over new secrets sweeps them.
+  const accountIds: string[] = [];
+  for await (const page of accountPages(services.secrets)) accountIds.push(...page);
+  // Sorted: ListSecrets promises no order.
+  const accounts = createHash('sha256')
+    .update([...accountIds].sort().join('\n'))
+    .digest('hex');
+  return runIdempotently(
+    {
+      tableName: config.idempotencyTableName,
+      keyPrefix: 'sweep',
+      key: { runId, accounts },
+      expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+      context,
+    },
+    () => work(pagesOf(accountIds)),
+  );
 };
+
+async function* pagesOf(accountIds: readonly string[]): AsyncGenerator<string[]> {
+  for (let i = 0; i < accountIds.length; i += 100) yield accountIds.slice(i, i + 100);
+}

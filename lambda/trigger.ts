@@ -17,11 +17,15 @@ export const recogniseTrigger = (event: unknown): TriggerKind => {
       return 'schedule';
     }
     const records = event['Records'];
-    if (
-      Array.isArray(records) &&
-      records.length > 0 &&
-      records.every((record) => isObject(record) && record['eventSource'] === 'aws:sqs')
-    ) {
+    // Lambda always sets eventSource; a hand-made batch (a replay, a test) may carry only
+    // messageId and body, which is all the consumer reads.
+    const isSqsRecord = (record: unknown) =>
+      isObject(record) &&
+      (record['eventSource'] === 'aws:sqs' ||
+        (record['eventSource'] === undefined &&
+          typeof record['messageId'] === 'string' &&
+          typeof record['body'] === 'string'));
+    if (Array.isArray(records) && records.length > 0 && records.every(isSqsRecord)) {
       return 'queue';
     }
   }

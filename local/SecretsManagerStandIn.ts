@@ -41,6 +41,10 @@ export class SecretsManagerStandIn {
   readonly #byArn = new Map<string, Secret>();
   // Sorted lazily: a test loads thousands of secrets, then pages through them many times.
   #sortedNames: string[] | undefined;
+  /** Behave like a minimal look-alike that gives no VersionId in its answers. */
+  omitVersionIds = false;
+  /** Behave like a look-alike that answers BatchGetSecretValue with an empty 200. */
+  emptyBatchAnswers = false;
 
   private constructor(server: AwsJsonServer) {
     this.#server = server;
@@ -140,19 +144,28 @@ export class SecretsManagerStandIn {
   #dispatch(operation: string, input: Record<string, unknown>): unknown {
     switch (operation) {
       case 'GetSecretValue':
-        return this.#getSecretValue(input);
+        return this.#withoutVersion(this.#getSecretValue(input));
       case 'DescribeSecret':
         return this.#describeSecret(input);
       case 'ListSecrets':
         return this.#listSecrets(input);
-      case 'BatchGetSecretValue':
-        return this.#batchGetSecretValue(input);
+      case 'BatchGetSecretValue': {
+        if (this.emptyBatchAnswers) return {};
+        const answer = this.#batchGetSecretValue(input);
+        return { ...answer, SecretValues: answer.SecretValues.map((v) => this.#withoutVersion(v)) };
+      }
       default:
         throw new AwsError(
           'UnknownOperationException',
           `The stand-in does not implement ${operation}.`,
         );
     }
+  }
+
+  #withoutVersion<T extends { VersionId?: string }>(value: T): T {
+    if (!this.omitVersionIds) return value;
+    const { VersionId: _omitted, ...rest } = value;
+    return rest as T;
   }
 
   #find(secretId: string): Secret {

@@ -13,16 +13,18 @@ import type {
   Context,
 } from 'aws-lambda';
 import { isAccountId } from '../accountId.js';
+import { getClients } from '../commons/clients.js';
 import { logger } from '../commons/powertools.js';
 import { type Config, getConfig } from '../config.js';
 import { deadlineOf } from '../deadline.js';
-import { ConfigurationError, OutcomeRecordError } from '../errors.js';
+import { awsErrorName, ConfigurationError, OutcomeRecordError } from '../errors.js';
 import { runIdempotently } from '../idempotency.js';
 import { MAX_HISTORY } from '../OutcomeStore.js';
 import type { Outcome, OutcomeRecord } from '../outcome.js';
 import { revoke } from '../revoke.js';
 import { getServices } from '../services.js';
 import { parseRevocationBody } from './body.js';
+import { KeptAnswers } from './keptAnswers.js';
 import { headerOf, requestIdOf } from './requestId.js';
 import { HttpError, INTERNAL_ERROR_BODY, json } from './responses.js';
 
@@ -150,27 +152,62 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
     return answer;
   };
 
+  const payload = { accountId: body.accountId, reason: body.reason ?? null };
   let answer: Answer;
   try {
-    answer =
-      idempotencyKey !== undefined && cfg.idempotencyTableName
-        ? await runIdempotently(
-            {
-              tableName: cfg.idempotencyTableName,
-              keyPrefix: 'api',
-              key: { actor: actor ?? '', idempotencyKey },
-              payload: { accountId: body.accountId, reason: body.reason ?? null },
-              expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
-              context,
-            },
-            work,
-          )
-        : await work();
+    if (idempotencyKey === undefined) answer = await work();
+    else if (cfg.idempotencyTableName) {
+      answer = await runIdempotently(
+        {
+          tableName: cfg.idempotencyTableName,
+          keyPrefix: 'api',
+          key: { actor: actor ?? '', idempotencyKey },
+          payload,
+          expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+          context,
+        },
+        work,
+      );
+    } else {
+      answer = await keptOrNew(cfg, actor ?? '', idempotencyKey, payload, work);
+    }
   } catch (error) {
     if (error instanceof UncachedAnswer) answer = error.answer;
     else throw idempotencyHttpError(error) ?? error;
   }
   return json(STATUS_OF[answer.outcome], answer, { 'X-Request-ID': answer.requestId });
+};
+
+/** The first answer for this key, kept in the outcome table when there is no idempotency table. */
+const keptOrNew = async (
+  cfg: Config,
+  actor: string,
+  idempotencyKey: string,
+  payload: object,
+  work: () => Promise<Answer>,
+): Promise<Answer> => {
+  const kept = new KeptAnswers<Answer>(
+    getClients().documents,
+    cfg.outcomeTableName,
+    IDEMPOTENCY_WINDOW_SECONDS,
+  );
+  const key = kept.keyOf(actor, idempotencyKey);
+  const payloadHash = kept.payloadHashOf(payload);
+  let earlier: Awaited<ReturnType<typeof kept.find>>;
+  try {
+    earlier = await kept.find(key);
+  } catch (error) {
+    throw new HttpError(
+      500,
+      'OUTCOME_NOT_RECORDED',
+      `The outcome table cannot be read (${awsErrorName(error)}); retry the request.`,
+    );
+  }
+  if (earlier && earlier.payloadHash !== payloadHash) throw new IdempotencyValidationError();
+  if (earlier) return earlier.answer;
+  const answer = await work();
+  await kept.keep(key, payloadHash, answer);
+  return answer;
 };
 
 const idempotencyHttpError = (error: unknown): HttpError | undefined => {
@@ -211,16 +248,17 @@ const getHistory = async (event: Event, encodedId: string, cfg: Config): Promise
   return json(200, { accountId, items });
 };
 
+/** `limit` asks for fewer than the 50 most recent records; more is capped at 50, not refused. */
 const parseLimit = (raw: string | undefined): number => {
   if (raw === undefined) return MAX_HISTORY;
-  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_HISTORY) {
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) {
     throw new HttpError(
       400,
       'VALIDATION_ERROR',
-      `limit must be a whole number from 1 to ${MAX_HISTORY}.`,
+      `limit must be a whole number from 1 (at most ${MAX_HISTORY} records are answered).`,
     );
   }
-  return Number(raw);
+  return Math.min(Number(raw), MAX_HISTORY);
 };
 
 /** Adds Content-Type and X-Request-ID to every answer, errors included. */

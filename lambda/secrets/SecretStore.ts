@@ -27,6 +27,9 @@ const isMissing = (error: unknown): boolean => {
 };
 
 export class SecretStore {
+  /** Set once BatchGetSecretValue proved unusable here (IAM, or a look-alike without it). */
+  private batchUnsupported = false;
+
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly prefix: string,
@@ -94,18 +97,41 @@ export class SecretStore {
     accountIds: readonly string[],
   ): Promise<Map<string, LoadedToken | SecretReadError>> {
     if (accountIds.length === 0) return new Map();
+    if (this.batchUnsupported) return this.loadOneByOne(accountIds, new Map());
+    let results: Map<string, LoadedToken | SecretReadError>;
     try {
-      return await this.loadBatch(accountIds);
+      results = await this.loadBatch(accountIds);
     } catch (error) {
       // BatchGetSecretValue needs its own IAM action and is missing from some Secrets Manager
-      // look-alikes: one account at a time is slower but reads the same secrets.
+      // look-alikes: one account at a time is slower but reads the same secrets. Throttling and
+      // service errors pass; anything else is remembered, so the next pages skip the batch call.
+      const name = awsErrorName(error);
+      if (!/Throttl|InternalServiceError|TimeoutError/.test(name)) this.batchUnsupported = true;
       logger.warn('BatchGetSecretValue failed; reading the secrets one by one', {
-        error: awsErrorName(error),
+        error: name,
         count: accountIds.length,
       });
-      const results = new Map<string, LoadedToken | SecretReadError>();
-      await Promise.all(
-        accountIds.map(async (accountId) => {
+      return this.loadOneByOne(accountIds, new Map());
+    }
+    if (results.size === 0) {
+      // An answer naming none of the ids is a look-alike that does not really implement it.
+      this.batchUnsupported = true;
+      logger.warn(
+        'BatchGetSecretValue answered about none of the secrets; reading them one by one',
+      );
+    }
+    return this.loadOneByOne(accountIds, results);
+  }
+
+  /** Reads, one GetSecretValue each, the accounts `results` does not hold yet. */
+  private async loadOneByOne(
+    accountIds: readonly string[],
+    results: Map<string, LoadedToken | SecretReadError>,
+  ): Promise<Map<string, LoadedToken | SecretReadError>> {
+    await Promise.all(
+      accountIds
+        .filter((accountId) => !results.has(accountId))
+        .map(async (accountId) => {
           results.set(
             accountId,
             await this.load(accountId).catch((failure: unknown) =>
@@ -115,9 +141,8 @@ export class SecretStore {
             ),
           );
         }),
-      );
-      return results;
-    }
+    );
+    return results;
   }
 
   private async loadBatch(
@@ -145,12 +170,7 @@ export class SecretStore {
         (code === 'InvalidRequestException' && /deletion/i.test(error.Message ?? ''));
       results.set(accountId, missing ? { found: false } : new SecretReadError(accountId, code));
     }
-    // An id the answer did not mention was not read: make that an error, never a silent skip.
-    for (const accountId of accountIds) {
-      if (!results.has(accountId)) {
-        results.set(accountId, new SecretReadError(accountId, 'MissingFromBatchAnswer'));
-      }
-    }
+    // An id the answer did not mention is read on its own by the caller, never skipped.
     return results;
   }
 

@@ -3,9 +3,14 @@
 /** Characters an HTTP header value may carry (RFC 9110 field-value, visible ASCII and space/tab). */
 const HEADER_SAFE = /^[\t\x20-\x7e]+$/;
 
+/** Whether the token can travel in the X-Access-Token header at all. */
+export const isSendable = (token: string): boolean => HEADER_SAFE.test(token);
+
 /**
  * Returns the token held by `secretString`, or undefined when it holds none. A JSON object
- * yields its `field` (a non-empty string); any other string is the token itself, used exactly.
+ * yields its `field` (a non-empty string); any other string is the token itself. Surrounding
+ * white space is dropped: `aws secretsmanager put-secret-value --secret-string file://token`
+ * stores the file's final newline, and no token begins or ends with white space.
  */
 export const extractToken = (
   secretString: string | undefined,
@@ -24,6 +29,5 @@ export const extractToken = (
     }
   }
   if (typeof token !== 'string' || token.trim() === '') return undefined;
-  // A token no header can carry could never be revoked; treat it as absent, not as a crash.
-  return HEADER_SAFE.test(token) ? token : undefined;
+  return token.trim();
 };

@@ -314,10 +314,6 @@ describe('Secrets Manager faults', () => {
       'a binary secret',
       () => h.secrets.put(`${PREFIX}svc-gone`, { binary: new Uint8Array([1, 2, 3]) }),
     ],
-    [
-      'a token no HTTP header can carry',
-      () => h.secrets.put(`${PREFIX}svc-gone`, JSON.stringify({ accessToken: 'abc\r\nX-Evil: 1' })),
-    ],
   ])('answers 404 NOT_FOUND for %s, without an upstream call', async (_name, arrange) => {
     // Prepare
     h.addAccount('svc-gone', newToken());
@@ -328,6 +324,18 @@ describe('Secrets Manager faults', () => {
     expect(response.statusCode).toBe(404);
     expect(response.json['outcome']).toBe('NOT_FOUND');
     expect(h.meeting.requests).toHaveLength(0);
+  });
+
+  it('answers 503 FAILED "token-unsendable", never NOT_FOUND, for a token no header can carry', async () => {
+    // Prepare: a header injection attempt stored as the token
+    h.secrets.put(`${PREFIX}svc-crlf`, JSON.stringify({ accessToken: 'abc\r\nX-Evil: 1' }));
+    // Act
+    const response = await post('svc-crlf');
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.json).toMatchObject({ outcome: 'FAILED', attempts: 0 });
+    expect(h.meeting.requests).toHaveLength(0);
+    expect((await recordsOf(h, 'svc-crlf'))[0]).toMatchObject({ failure: 'token-unsendable' });
   });
 
   it('offboarding: AccessDeniedException is recorded FAILED and the event fails, not NOT_FOUND', async () => {

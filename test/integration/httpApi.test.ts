@@ -1,9 +1,9 @@
 // CONTRACT §1, §2, §4.1, §5 and §6 through the HTTP API of the built bundle, against real local
 // stand-ins for DynamoDB, Secrets Manager and Huawei Cloud Meeting.
 import { createHash } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpEvent } from '../support/events.js';
 import { type Harness, newToken, OUTCOME_TABLE, PREFIX, startHarness } from '../support/harness.js';
 import { fakeContext } from '../support/lambdaContext.js';
@@ -437,56 +437,79 @@ describe('POST /revocations', () => {
   });
 });
 
-describe('Idempotency-Key', () => {
+// With the idempotency table (Powertools) and without it (answers kept in the outcome table).
+describe.each([
+  ['with IDEMPOTENCY_TABLE_NAME', 'idempotency'],
+  ['without IDEMPOTENCY_TABLE_NAME', undefined],
+])('Idempotency-Key %s', (_name, table) => {
   const withKey = (key: string) => ({ 'Idempotency-Key': key });
+  beforeEach(() => {
+    if (table) process.env['IDEMPOTENCY_TABLE_NAME'] = table;
+  });
+  afterEach(() => {
+    delete process.env['IDEMPOTENCY_TABLE_NAME'];
+  });
 
   it('returns the first answer for a repeat, without a new upstream call', async () => {
     // Prepare
-    process.env['IDEMPOTENCY_TABLE_NAME'] = 'idempotency';
     const t = token();
     h.addAccount('svc-idem', t);
-    try {
-      // Act
-      const first = await post({ accountId: 'svc-idem' }, withKey('k-1'));
-      const second = await post({ accountId: 'svc-idem' }, withKey('k-1'));
-      // Assess
-      expect(second.statusCode).toBe(200);
-      expect(second.json).toEqual(first.json);
-      expect(second.headers['X-Request-ID']).toBe(first.json['requestId']);
-      expect(h.meeting.callsFor(t)).toHaveLength(1);
-      expect(await records('svc-idem')).toHaveLength(1);
-    } finally {
-      delete process.env['IDEMPOTENCY_TABLE_NAME'];
-    }
+    // Act
+    const first = await post({ accountId: 'svc-idem' }, withKey('k-1'));
+    const second = await post({ accountId: 'svc-idem' }, withKey('k-1'));
+    // Assess
+    expect(second.statusCode).toBe(200);
+    expect(second.json).toEqual(first.json);
+    expect(second.headers['X-Request-ID']).toBe(first.json['requestId']);
+    expect(h.meeting.callsFor(t)).toHaveLength(1);
+    expect(await records('svc-idem')).toHaveLength(1);
+  });
+
+  it('returns the first answer for a repeat even when it was not a success (REJECTED)', async () => {
+    const t = token();
+    h.addAccount('svc-idem5', t);
+    h.meeting.script(t, { status: 403 });
+    const first = await post({ accountId: 'svc-idem5' }, withKey('k-5'));
+    const second = await post({ accountId: 'svc-idem5' }, withKey('k-5'));
+    expect(first.statusCode).toBe(502);
+    expect(second.statusCode).toBe(502);
+    expect(second.json).toEqual(first.json);
+    expect(h.meeting.callsFor(t)).toHaveLength(1);
   });
 
   it('refuses the same key with a different body with 422', async () => {
-    process.env['IDEMPOTENCY_TABLE_NAME'] = 'idempotency';
     h.addAccount('svc-idem2', token());
     h.addAccount('svc-idem3', token());
-    try {
-      await post({ accountId: 'svc-idem2' }, withKey('k-2'));
-      const other = await post({ accountId: 'svc-idem3' }, withKey('k-2'));
-      expect(other.statusCode).toBe(422);
-      expect(other.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
-    } finally {
-      delete process.env['IDEMPOTENCY_TABLE_NAME'];
-    }
+    await post({ accountId: 'svc-idem2' }, withKey('k-2'));
+    const other = await post({ accountId: 'svc-idem3' }, withKey('k-2'));
+    expect(other.statusCode).toBe(422);
+    expect(other.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
   });
 
   it('does not keep a FAILED answer: a retry with the same key tries again', async () => {
-    process.env['IDEMPOTENCY_TABLE_NAME'] = 'idempotency';
     const t = token();
     h.addAccount('svc-idem4', t);
     h.meeting.script(t, [{ status: 503 }, { status: 503 }, { status: 503 }, { status: 200 }]);
-    try {
-      const first = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
-      const retry = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
-      expect(first.json['outcome']).toBe('FAILED');
-      expect(retry.json['outcome']).toBe('REVOKED');
-    } finally {
-      delete process.env['IDEMPOTENCY_TABLE_NAME'];
-    }
+    const first = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
+    const retry = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
+    expect(first.json['outcome']).toBe('FAILED');
+    expect(retry.json['outcome']).toBe('REVOKED');
+  });
+
+  it('keeps keys of different callers apart', async () => {
+    const t = token();
+    h.addAccount('svc-idem6', t);
+    await post({ accountId: 'svc-idem6' }, withKey('shared'));
+    const other = (await h.invoke(
+      httpEvent({
+        method: 'POST',
+        path: '/revocations',
+        body: { accountId: 'svc-idem6' },
+        headers: withKey('shared'),
+        userArn: 'arn:aws:iam::123456789012:role/someone-else',
+      }),
+    )) as Response;
+    expect(JSON.parse(other.body)).toMatchObject({ outcome: 'ALREADY_REVOKED' });
   });
 });
 
@@ -520,7 +543,38 @@ describe('GET /revocations/{accountId}', () => {
     expect(response.json).toEqual({ accountId: 'nobody', items: [] });
   });
 
-  it.each(['0', '51', 'ten', '-1', '2.5'])('refuses limit=%s with 400', async (limit) => {
+  it('answers at most the 50 newest records, even when asked for more', async () => {
+    // Prepare: 52 records written straight into the table
+    for (let i = 0; i < 52; i += 1) {
+      const recordedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+      await h.dynamo.documentClient.send(
+        new PutCommand({
+          TableName: OUTCOME_TABLE,
+          Item: {
+            accountId: 'svc-many',
+            recordId: `${recordedAt}#r${i}`,
+            recordedAt,
+            outcome: 'REVOKED',
+          },
+        }),
+      );
+    }
+    // Act
+    const all = await call({ method: 'GET', path: '/revocations/svc-many' });
+    const asked = await call({
+      method: 'GET',
+      path: '/revocations/svc-many',
+      query: { limit: '500' },
+    });
+    // Assess
+    for (const response of [all, asked]) {
+      const items = response.json['items'] as { recordedAt: string }[];
+      expect(items).toHaveLength(50);
+      expect(items[0]?.recordedAt).toBe('2026-01-01T00:00:51.000Z');
+    }
+  });
+
+  it.each(['0', 'ten', '-1', '2.5', ''])('refuses limit=%s with 400', async (limit) => {
     const response = await call({ method: 'GET', path: '/revocations/svc', query: { limit } });
     expect(response.statusCode).toBe(400);
     expect(response.json).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });

@@ -10,6 +10,7 @@ import {
   PREFIX,
   startHarness,
 } from '../support/harness.js';
+import { fakeContext } from '../support/lambdaContext.js';
 import { allRecords, recordsOf } from '../support/records.js';
 
 let h: Harness;
@@ -201,15 +202,27 @@ describe('offboarding events', () => {
     expect(await allRecords(h)).toHaveLength(0);
   });
 
-  it('fans a large event out to the work queue, one message per account', async () => {
+  it('revokes a 25-account event inline even with a work queue, outcomes in the summary', async () => {
     // Prepare
     process.env['WORK_QUEUE_URL'] = h.sqs.queueUrl('work');
     const accountIds = Array.from({ length: 25 }, (_, i) => `bulk-${i}`);
+    for (const id of accountIds) h.addAccount(id, newToken());
+    // Act
+    const summary = await h.invoke(offboardingEvent({ accountIds }));
+    // Assess
+    expect(summary).toEqual({ processed: 25, outcomes: { REVOKED: 25 } });
+    expect(h.sqs.messages).toHaveLength(0);
+  });
+
+  it('fans an event of more than 1,000 accounts out to the work queue, one message each', async () => {
+    // Prepare
+    process.env['WORK_QUEUE_URL'] = h.sqs.queueUrl('work');
+    const accountIds = Array.from({ length: 1001 }, (_, i) => `bulk-${i}`);
     const event = offboardingEvent({ accountIds });
     // Act
     const summary = await h.invoke(event);
     // Assess
-    expect(summary).toEqual({ processed: 25, outcomes: {}, queued: 25 });
+    expect(summary).toEqual({ processed: 1001, outcomes: {}, queued: 1001 });
     expect(h.meeting.requests).toHaveLength(0);
     const bodies = h.sqs.messages.map((m) => JSON.parse(m.body) as Record<string, string>);
     expect(bodies.map((b) => b['accountId']).sort()).toEqual([...accountIds].sort());
@@ -219,5 +232,75 @@ describe('offboarding events', () => {
       requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       correlationId: event.id,
     });
+  });
+
+  it('does not replay a summary for another event that re-uses an id', async () => {
+    // Prepare
+    process.env['IDEMPOTENCY_TABLE_NAME'] = 'idempotency';
+    const second = newToken();
+    h.addAccount('reuse-1', newToken());
+    h.addAccount('reuse-2', second);
+    await h.invoke(offboardingEvent({ id: 'evt-fixture', accountId: 'reuse-1' }));
+    // Act
+    const summary = await h.invoke(offboardingEvent({ id: 'evt-fixture', accountId: 'reuse-2' }));
+    // Assess
+    expect(summary).toEqual({ processed: 1, outcomes: { REVOKED: 1 } });
+    expect(h.meeting.isLive(second)).toBe(false);
+    expect(await recordsOf(h, 'reuse-2')).toHaveLength(1);
+  });
+
+  it('records FAILED "deadline" for every account it had no time to start, then fails', async () => {
+    // Prepare: less time than one 5 s attempt needs
+    const t = newToken();
+    h.addAccount('late-1', t);
+    // Act
+    const act = h.invoke(
+      offboardingEvent({ accountId: 'late-1' }),
+      fakeContext({ remainingMs: 2000 }),
+    );
+    // Assess
+    await expect(act).rejects.toThrow(/not started 1.*late-1/);
+    expect(h.meeting.requests).toHaveLength(0);
+    expect(await recordsOf(h, 'late-1')).toEqual([
+      expect.objectContaining({ outcome: 'FAILED', attempts: 0, failure: 'deadline' }),
+    ]);
+  });
+
+  it('makes no second upstream call for a duplicate even when the secret has no version id', async () => {
+    // Prepare: a Secrets Manager look-alike that returns no VersionId
+    const t = newToken();
+    h.addAccount('no-version', t);
+    h.secrets.omitVersionIds = true;
+    try {
+      const event = offboardingEvent({ accountId: 'no-version' });
+      // Act
+      await h.invoke(event);
+      const again = await h.invoke(event);
+      // Assess
+      expect(again).toEqual({ processed: 1, outcomes: { ALREADY_REVOKED: 1 } });
+      expect(h.meeting.callsFor(t)).toHaveLength(1);
+    } finally {
+      h.secrets.omitVersionIds = false;
+    }
+  });
+
+  it('trims the newline a secret written from a file carries, and revokes the token', async () => {
+    const t = newToken();
+    h.meeting.addToken(t);
+    h.secrets.put(`${PREFIX}newline`, `${t}\n`);
+    expect(await h.invoke(offboardingEvent({ accountId: 'newline' }))).toEqual({
+      processed: 1,
+      outcomes: { REVOKED: 1 },
+    });
+    expect(h.meeting.callsFor(t)[0]?.headers['x-access-token']).toBe(t);
+  });
+
+  it('answers FAILED "token-unsendable", never NOT_FOUND, for a token no header can carry', async () => {
+    h.secrets.put(`${PREFIX}broken`, JSON.stringify({ accessToken: 'abc\u0001def-ghijkl' }));
+    await expect(h.invoke(offboardingEvent({ accountId: 'broken' }))).rejects.toThrow(/FAILED 1/);
+    expect(await recordsOf(h, 'broken')).toEqual([
+      expect.objectContaining({ outcome: 'FAILED', failure: 'token-unsendable' }),
+    ]);
+    expect(h.meeting.requests).toHaveLength(0);
   });
 });

@@ -110,6 +110,23 @@ describe('work queue', () => {
   });
 });
 
+describe('hand-made batches', () => {
+  it('accepts records that carry only messageId and body', async () => {
+    const t = newToken();
+    h.addAccount('q-minimal', t);
+    const answer = await h.invoke({
+      Records: [
+        {
+          messageId: 'm-min',
+          body: JSON.stringify({ accountId: 'q-minimal', trigger: 'offboarding' }),
+        },
+      ],
+    });
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(h.meeting.isLive(t)).toBe(false);
+  });
+});
+
 describe('unknown events', () => {
   it.each([
     ['an empty object', {}],
