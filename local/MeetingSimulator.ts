@@ -17,6 +17,8 @@ export interface Behaviour {
   reset?: boolean;
   /** Stream a body of exactly this many bytes, in chunks, to exercise response size caps. */
   bodyBytes?: number;
+  /** Send the status and headers, then wait this long before the body: a slow body. */
+  bodyDelayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -61,6 +63,10 @@ export class MeetingSimulator {
   #inFlight = 0;
   #maxInFlight = 0;
   #connectionsOpened = 0;
+  readonly #sockets = new Set<Socket>();
+  readonly #busySockets = new Set<Socket>();
+  readonly #droppedSockets = new Set<Socket>();
+  #requestsDropped = 0;
 
   private constructor(server: Server, latencyMs: number) {
     this.#server = server;
@@ -69,13 +75,26 @@ export class MeetingSimulator {
     const { port } = server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}`;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.#droppedSockets.has(req.socket)) {
+        // A connection the server forgot: the request never reaches it, the client sees it close.
+        this.#requestsDropped += 1;
+        req.socket.destroy();
+        return;
+      }
+      this.#busySockets.add(req.socket);
+      res.once('close', () => this.#busySockets.delete(req.socket));
       this.#handle(req, res).catch(() => {
         // A client that vanished mid-answer is normal here (timeouts, resets): nothing to report.
         res.destroy();
       });
     });
-    server.on('connection', (_socket: Socket) => {
+    server.on('connection', (socket: Socket) => {
       this.#connectionsOpened += 1;
+      this.#sockets.add(socket);
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#droppedSockets.delete(socket);
+      });
     });
   }
 
@@ -99,6 +118,21 @@ export class MeetingSimulator {
   /** TCP connections accepted since start or reset: shows whether clients reuse sockets. */
   get connectionsOpened(): number {
     return this.#connectionsOpened;
+  }
+
+  /** Requests that arrived on a connection dropped by dropIdleSockets(), since start or reset. */
+  get requestsDropped(): number {
+    return this.#requestsDropped;
+  }
+
+  /**
+   * Forgets every idle keep-alive connection without telling the client, as a server does while
+   * a Lambda is frozen: the client's next request on one is met with the connection closing.
+   */
+  dropIdleSockets(): void {
+    for (const socket of this.#sockets) {
+      if (!this.#busySockets.has(socket)) this.#droppedSockets.add(socket);
+    }
   }
 
   addToken(token: string, options: { surviveLogout?: boolean } = {}): void {
@@ -127,6 +161,9 @@ export class MeetingSimulator {
     this.requests.length = 0;
     this.#maxInFlight = this.#inFlight;
     this.#connectionsOpened = 0;
+    this.#requestsDropped = 0;
+    // Dropped connections would trip the next test's client; closing them tells it now.
+    for (const socket of this.#droppedSockets) socket.destroy();
     this.latencyMs = this.#initialLatencyMs;
   }
 
@@ -254,12 +291,18 @@ export class MeetingSimulator {
     res.setHeader('X-Request-Id', requestId);
     for (const [name, value] of Object.entries(behaviour.headers ?? {})) res.setHeader(name, value);
 
-    if (behaviour.bodyBytes !== undefined) {
-      await streamFiller(res, behaviour.bodyBytes);
+    const body = behaviour.bodyBytes === undefined ? bodyFor(behaviour, requestId) : undefined;
+    if (body !== undefined) res.setHeader('Content-Length', Buffer.byteLength(body));
+    if (behaviour.bodyDelayMs !== undefined) {
+      // The client has its status now; the body follows late, as from a stalled upstream.
+      res.flushHeaders();
+      await this.#wait(behaviour.bodyDelayMs, res);
+      if (res.destroyed) return;
+    }
+    if (body === undefined) {
+      await streamFiller(res, behaviour.bodyBytes ?? 0);
       return;
     }
-    const body = bodyFor(behaviour, requestId);
-    res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(body);
   }
 

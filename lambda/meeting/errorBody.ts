@@ -15,3 +15,19 @@ export const parseErrorCode = (body: string): string | undefined => {
   const code = (parsed as Record<string, unknown>)['error_code'];
   return typeof code === 'string' && code.length <= 64 && ERROR_CODE.test(code) ? code : undefined;
 };
+
+/** Characters in a row that a code may not share with the token. */
+const SHARED_RUN = 8;
+
+/**
+ * Whether `code` carries the token, whole or in part. A well-formed code may still echo it (an
+ * alphanumeric token fits the code's pattern), and a code is stored, answered and logged: any
+ * 8 characters in a row shared with the token are too many, and so is a shorter token, whole.
+ */
+export const carriesToken = (code: string, token: string): boolean => {
+  if (token !== '' && code.includes(token)) return true;
+  for (let start = 0; start + SHARED_RUN <= code.length; start += 1) {
+    if (token.includes(code.slice(start, start + SHARED_RUN))) return true;
+  }
+  return false;
+};
