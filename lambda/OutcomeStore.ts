@@ -36,35 +36,75 @@ export class OutcomeStore {
     private readonly tableName: string,
   ) {}
 
-  /** Whether this secret version's token was already recorded dead. */
+  /**
+   * Whether this secret version's token was already recorded dead: its marker exists and so does
+   * the record the marker points to (the two are written side by side, and only a marker whose
+   * record landed may answer ALREADY_REVOKED).
+   */
   async isVersionRevoked(accountId: string, markerKey: string): Promise<boolean> {
     const { Item } = await this.documents.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { accountId, recordId: `${MARKER_PREFIX}${markerKey}` },
         ConsistentRead: true,
+        ProjectionExpression: 'revokedBy',
+      }),
+    );
+    if (Item === undefined) return false;
+    if (typeof Item['revokedBy'] !== 'string') return true;
+    const record = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: Item['revokedBy'] },
+        ConsistentRead: true,
         ProjectionExpression: 'accountId',
       }),
     );
-    return Item !== undefined;
+    return record.Item !== undefined;
   }
 
   /**
-   * Which of these secret versions were already recorded dead, in one BatchGetItem per 100 keys
-   * (the sweep asks for twenty at a time), keys DynamoDB leaves unprocessed asked again.
-   * Returns the keys `${accountId}#${secretVersionId}` that are marked.
+   * Which of these secret versions were already recorded dead, as `isVersionRevoked` decides,
+   * with one BatchGetItem for the markers and one for their records (the sweep asks for twenty
+   * at a time). Returns the keys `${accountId}#${secretVersionId}` that are marked.
    */
   async revokedVersions(
     versions: readonly { accountId: string; secretVersionId: string }[],
   ): Promise<Set<string>> {
+    const markers = await this.batchGet(
+      versions.map(({ accountId, secretVersionId }) => ({
+        accountId,
+        recordId: `${MARKER_PREFIX}${secretVersionId}`,
+      })),
+      'accountId, recordId, revokedBy',
+    );
+    const records = await this.batchGet(
+      markers
+        .filter((marker) => typeof marker['revokedBy'] === 'string')
+        .map((marker) => ({ accountId: marker['accountId'], recordId: marker['revokedBy'] })),
+      'accountId, recordId',
+    );
+    const recorded = new Set(records.map((item) => `${item['accountId']}#${item['recordId']}`));
     const marked = new Set<string>();
-    for (let i = 0; i < versions.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = versions
-        .slice(i, i + 100)
-        .map(({ accountId, secretVersionId }) => ({
-          accountId,
-          recordId: `${MARKER_PREFIX}${secretVersionId}`,
-        }));
+    for (const marker of markers) {
+      const revokedBy = marker['revokedBy'];
+      if (typeof revokedBy === 'string' && !recorded.has(`${marker['accountId']}#${revokedBy}`)) {
+        continue;
+      }
+      const versionId = String(marker['recordId']).slice(MARKER_PREFIX.length);
+      marked.add(`${String(marker['accountId'])}#${versionId}`);
+    }
+    return marked;
+  }
+
+  /** BatchGetItem over any number of keys, 100 a call, unprocessed keys asked again. */
+  private async batchGet(
+    allKeys: readonly Record<string, unknown>[],
+    projection: string,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < allKeys.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = allKeys.slice(i, i + 100);
       for (let round = 0; keys && keys.length > 0; round += 1) {
         if (round > 5) throw new Error('BatchGetItem left keys unprocessed after 6 rounds');
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 25));
@@ -74,29 +114,37 @@ export class OutcomeStore {
               [this.tableName]: {
                 Keys: keys,
                 ConsistentRead: true,
-                ProjectionExpression: 'accountId, recordId',
+                ProjectionExpression: projection,
               },
             },
           }),
         );
-        for (const item of answer.Responses?.[this.tableName] ?? []) {
-          const versionId = String(item['recordId']).slice(MARKER_PREFIX.length);
-          marked.add(`${String(item['accountId'])}#${versionId}`);
-        }
+        items.push(...(answer.Responses?.[this.tableName] ?? []));
         keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
-    return marked;
+    return items;
   }
 
   /**
-   * Writes the record; when the token is now known dead, then the version's marker. The record
-   * is what counts: its failure throws, while a lost marker only costs one upstream call later
-   * (which then answers 401, ALREADY_INVALID), so it is logged, not thrown. The marker waits for
-   * its record: a marker without one would answer ALREADY_REVOKED for a revocation the history
-   * does not hold.
+   * Writes the record and, when the token is now known dead, the version's marker, side by side.
+   * The record is what counts: its failure throws. A lost marker only costs one upstream call
+   * later (which answers 401, ALREADY_INVALID), so it is logged, not thrown; and a marker whose
+   * record was lost answers nothing, since a look-up also checks the record it points to.
    */
   async record(record: OutcomeRecord): Promise<void> {
+    const marking =
+      record.tokenFingerprint && isTokenDead(record.outcome) && record.outcome !== 'ALREADY_REVOKED'
+        ? this.putMarker(
+            record,
+            markerKeyOf(record.secretVersionId, record.tokenFingerprint),
+          ).catch((error: unknown) => {
+            logger.warn('could not write the revoked-version marker', {
+              accountId: record.accountId,
+              error: awsErrorName(error),
+            });
+          })
+        : undefined;
     try {
       await this.documents.send(
         new PutCommand({
@@ -110,19 +158,8 @@ export class OutcomeStore {
       if (!(await this.isStoredAfterAll(record, error))) {
         throw new OutcomeRecordError(record.accountId, awsErrorName(error), { cause: error });
       }
-    }
-    if (
-      record.tokenFingerprint &&
-      isTokenDead(record.outcome) &&
-      record.outcome !== 'ALREADY_REVOKED'
-    ) {
-      const markerKey = markerKeyOf(record.secretVersionId, record.tokenFingerprint);
-      await this.putMarker(record, markerKey).catch((error: unknown) => {
-        logger.warn('could not write the revoked-version marker', {
-          accountId: record.accountId,
-          error: awsErrorName(error),
-        });
-      });
+    } finally {
+      await marking;
     }
   }
 
