@@ -123,16 +123,15 @@ describe('the function', () => {
     });
   });
 
-  it('deploys handler.mjs and its source map, nothing else from the build directory', () => {
+  it('deploys handler.mjs, its source map and its chunks, nothing else from the build directory', () => {
     // Prepare
     const assets = readdirSync(defaults.app.outdir).filter((name) => name.startsWith('asset.'));
 
     // Assess
     expect(assets).toHaveLength(1);
-    expect(readdirSync(join(defaults.app.outdir, assets[0]!)).sort()).toEqual([
-      'handler.mjs',
-      'handler.mjs.map',
-    ]);
+    const asset = join(defaults.app.outdir, assets[0]!);
+    expect(readdirSync(asset).sort()).toEqual(['chunks', 'handler.mjs', 'handler.mjs.map']);
+    expect(readdirSync(join(asset, 'chunks'))).toEqual(['chunk-STUB.mjs']);
   });
 
   it('refuses to synthesise without a bundle', () => {

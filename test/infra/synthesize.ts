@@ -1,5 +1,5 @@
 // Builds the stack the way infra/app.ts does (cdk.json context, cdk-nag) around a stub bundle, for the infra tests.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -23,6 +23,10 @@ export const stubBundle = (): string => {
   writeFileSync(join(dir, 'handler.mjs'), 'export const handler = async () => ({});\n');
   writeFileSync(join(dir, 'handler.mjs.map'), '{"version":3,"sources":[],"mappings":""}\n');
   writeFileSync(join(dir, 'meta.json'), '{}\n');
+  // esbuild's code-split chunks, which handler.mjs imports, and another build's output beside them.
+  mkdirSync(join(dir, 'chunks'));
+  writeFileSync(join(dir, 'chunks', 'chunk-STUB.mjs'), 'export const x = 1;\n');
+  writeFileSync(join(dir, 'meeting-revoke.mjs'), '// the CLI, not part of the function\n');
   return dir;
 };
 
