@@ -1,10 +1,7 @@
 // Validates the upstream base URL: TLS everywhere except loopback, which tests and local mode use.
 
+/** The China site; the international site is https://api-intl.meeting.huaweicloud.com. */
 export const DEFAULT_MEETING_API_BASE_URL = 'https://api.meeting.huaweicloud.com';
-export const KNOWN_MEETING_HOSTS = [
-  'api.meeting.huaweicloud.com',
-  'api-intl.meeting.huaweicloud.com',
-] as const;
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts that may be reached over plain http. */
 export const isLoopbackHost = (hostname: string): boolean => {
