@@ -58,13 +58,6 @@ export const answerOf = (record: OutcomeRecord) => ({
 });
 type Answer = ReturnType<typeof answerOf>;
 
-/** A FAILED answer is returned, not cached: a retry with the same key must try again. */
-class UncachedAnswer extends Error {
-  constructor(readonly answer: Answer) {
-    super('answer not cached');
-  }
-}
-
 /** The path as routed: API Gateway's stage prefix removed, one trailing slash ignored. */
 const routePath = (event: Event): string => {
   const stage = event.requestContext?.stage;
@@ -147,9 +140,9 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
       }
       throw error;
     }
-    const answer = answerOf(record);
-    if (record.outcome === 'FAILED') throw new UncachedAnswer(answer);
-    return answer;
+    // Every answer that carries an outcome is kept, FAILED included (CONTRACT §4.1: the first
+    // answer, without a new upstream call); a retry that should try again uses a new key.
+    return answerOf(record);
   };
 
   const payload = { accountId: body.accountId, reason: body.reason ?? null };
@@ -172,8 +165,7 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
       answer = await keptOrNew(cfg, actor ?? '', idempotencyKey, payload, work);
     }
   } catch (error) {
-    if (error instanceof UncachedAnswer) answer = error.answer;
-    else throw idempotencyHttpError(error) ?? error;
+    throw idempotencyHttpError(error) ?? error;
   }
   return json(STATUS_OF[answer.outcome], answer, { 'X-Request-ID': answer.requestId });
 };
@@ -251,7 +243,7 @@ const getHistory = async (event: Event, encodedId: string, cfg: Config): Promise
 /** `limit` asks for fewer than the 50 most recent records; more is capped at 50, not refused. */
 const parseLimit = (raw: string | undefined): number => {
   if (raw === undefined) return MAX_HISTORY;
-  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
     throw new HttpError(
       400,
       'VALIDATION_ERROR',

@@ -105,7 +105,7 @@ const expect_ = (event: APIGatewayProxyEventV2WithIAMAuthorizer): Expected => {
       return { kind: 'error', status: 400, code: 'VALIDATION_ERROR' };
     const limit = event.queryStringParameters?.['limit'];
     // A limit over 50 is capped, not refused; only a limit that is not a whole number >= 1 is.
-    if (limit !== undefined && (!/^\d{1,6}$/.test(limit) || Number(limit) < 1)) {
+    if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) < 1)) {
       return { kind: 'error', status: 400, code: 'VALIDATION_ERROR' };
     }
     return { kind: 'history', accountId };

@@ -486,14 +486,18 @@ describe.each([
     expect(other.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
   });
 
-  it('does not keep a FAILED answer: a retry with the same key tries again', async () => {
+  it('keeps a FAILED answer too; a new key tries again', async () => {
     const t = token();
     h.addAccount('svc-idem4', t);
     h.meeting.script(t, [{ status: 503 }, { status: 503 }, { status: 503 }, { status: 200 }]);
     const first = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
-    const retry = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
-    expect(first.json['outcome']).toBe('FAILED');
-    expect(retry.json['outcome']).toBe('REVOKED');
+    const repeat = await post({ accountId: 'svc-idem4' }, withKey('k-4'));
+    const fresh = await post({ accountId: 'svc-idem4' }, withKey('k-4-again'));
+    expect(first.statusCode).toBe(503);
+    expect(repeat.statusCode).toBe(503);
+    expect(repeat.json).toEqual(first.json);
+    expect(fresh.json['outcome']).toBe('REVOKED');
+    expect(h.meeting.callsFor(t)).toHaveLength(4);
   });
 
   it('keeps keys of different callers apart', async () => {
