@@ -1,6 +1,6 @@
 // X-Ray subsegments for every AWS call, through Powertools Tracer, when POWERTOOLS_TRACE_ENABLED
-// is `true`. Off by default: the Tracer brings the CommonJS X-Ray SDK (100 KiB, about 12 ms of cold
-// start) and an async hook that costs ~0.5 ms of CPU per revocation (see BENCHMARKS.md), while
+// is `true`. Off by default: the Tracer brings the CommonJS X-Ray SDK (100 KiB, about 10 ms of cold
+// start when we measured it) and an async hook that cost ~0.5 ms of CPU per revocation, while
 // Lambda's active tracing already traces each invocation without it. The module is only
 // evaluated when tracing is on, so an untraced function does not pay for it.
 import type { Tracer } from '@aws-lambda-powertools/tracer';
