@@ -2,8 +2,9 @@
 // a large sweep or offboarding over many invocations.
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pMap from 'p-map';
+import { inBatches } from './batches.js';
 import { logger } from './commons/powertools.js';
-import { awsErrorName } from './errors.js';
+import { awsErrorName, QueueingError } from './errors.js';
 import type { Trigger } from './outcome.js';
 import { newRequestId } from './revoke.js';
 
@@ -17,12 +18,6 @@ export interface WorkMessage {
 
 const BATCH = 10;
 const ENTRY_ATTEMPTS = 3;
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-};
 
 export class WorkQueue {
   constructor(
@@ -42,7 +37,7 @@ export class WorkQueue {
     const failed: string[] = [];
     let sent = 0;
     await pMap(
-      chunk(accountIds, BATCH),
+      inBatches(accountIds, BATCH),
       async (ids) => {
         let pending = ids.map((accountId, index) => ({
           Id: String(index),
@@ -75,5 +70,25 @@ export class WorkQueue {
       { concurrency: 4 },
     );
     return { sent, failed };
+  }
+
+  /**
+   * Sends one message per account of every page, and fails naming the accounts SQS still refused
+   * after the retries (once the others are sent): accounts are never dropped silently.
+   */
+  async sendAll(
+    pages: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
+    trigger: WorkMessage['trigger'],
+    correlationId: string | undefined,
+  ): Promise<number> {
+    let sent = 0;
+    const failed: string[] = [];
+    for await (const page of pages) {
+      const result = await this.send(page, trigger, correlationId);
+      sent += result.sent;
+      failed.push(...result.failed);
+    }
+    if (failed.length > 0) throw new QueueingError(failed);
+    return sent;
   }
 }

@@ -8,7 +8,7 @@ import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
 import { getConfig } from './config.js';
 import { deadlineOf } from './deadline.js';
-import { InvalidEventError, QueueingError } from './errors.js';
+import { InvalidEventError } from './errors.js';
 import { runIdempotently } from './idempotency.js';
 import { failIfIncomplete } from './incomplete.js';
 import { type Summary, summarise } from './outcome.js';
@@ -104,8 +104,7 @@ export const handleOffboarding = async (
   const work = async (): Promise<OffboardingSummary> => {
     if (config.workQueueUrl && accountIds.length > FAN_OUT_ABOVE) {
       const queue = new WorkQueue(getClients().sqs, config.workQueueUrl);
-      const { sent, failed } = await queue.send(accountIds, 'offboarding', id);
-      if (failed.length > 0) throw new QueueingError(failed);
+      const sent = await queue.sendAll([accountIds], 'offboarding', id);
       logger.info('offboarding fanned out', { eventId: id, queued: sent });
       refuseInvalid(invalid);
       return { processed: sent, outcomes: {}, queued: sent };

@@ -65,8 +65,9 @@ export const revokeMany = async (
       jobs,
       async (job) => {
         const request = { ...job, requestId: job.requestId ?? newRequestId(), deadline };
+        const late = tooLateToStart(deadline, services);
         let found: FoundOutcome;
-        if (tooLateToStart(deadline, services)) {
+        if (late) {
           // CONTRACT §2: an attempt that could not finish in time is not started, and the outcome
           // is FAILED; it is recorded like any other, and the invocation fails naming the account.
           result.notStarted.push(job.accountId);
@@ -75,20 +76,18 @@ export const revokeMany = async (
             findings: { outcome: 'FAILED', attempts: 0, failure: 'deadline' },
             started: performance.now(),
           };
-          while (writing.size >= maxWriting) await Promise.race(writing);
-          write(found, { countFailed: false });
-          return;
-        }
-        try {
-          found = await findOutcome(request, services);
-        } catch (error) {
-          // The marker look-up could not reach the table: the outcome could not be recorded either.
-          if (!(error instanceof OutcomeRecordError)) throw error;
-          result.unrecorded.push(job.accountId);
-          return;
+        } else {
+          try {
+            found = await findOutcome(request, services);
+          } catch (error) {
+            // The marker look-up could not reach the table: the outcome could not be recorded.
+            if (!(error instanceof OutcomeRecordError)) throw error;
+            result.unrecorded.push(job.accountId);
+            return;
+          }
         }
         while (writing.size >= maxWriting) await Promise.race(writing);
-        write(found);
+        write(found, { countFailed: !late });
       },
       { concurrency, stopOnError: true },
     );

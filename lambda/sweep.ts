@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { isAccountId } from './accountId.js';
+import { inBatches } from './batches.js';
 import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
 import { getConfig } from './config.js';
 import { deadlineOf } from './deadline.js';
-import { awsErrorName, InvalidEventError, QueueingError, SecretReadError } from './errors.js';
+import { awsErrorName, InvalidEventError, SecretReadError } from './errors.js';
 import { runIdempotently } from './idempotency.js';
 import { failIfIncomplete } from './incomplete.js';
 import type { OutcomeStore } from './OutcomeStore.js';
@@ -89,15 +90,13 @@ const revokedVersionsOf = async (
  * is read while the current one is being revoked, so workers never wait on Secrets Manager.
  */
 async function* jobsOf(
-  pages: AsyncIterable<string[]>,
+  pages: Iterable<string[]> | AsyncIterable<string[]>,
   { secrets, outcomes }: { secrets: SecretStore; outcomes: OutcomeStore },
   correlationId: string | undefined,
   tooLate: () => boolean,
 ): AsyncGenerator<Job> {
   const batches = (async function* () {
-    for await (const page of pages) {
-      for (let i = 0; i < page.length; i += SECRET_BATCH) yield page.slice(i, i + SECRET_BATCH);
-    }
+    for await (const page of pages) yield* inBatches(page, SECRET_BATCH);
   })();
   let next = batches.next();
   while (true) {
@@ -135,17 +134,12 @@ export const handleSweep = async (
   const services = getServices(config);
   if (runId) logger.setCorrelationId(runId);
 
-  const work = async (pages: AsyncIterable<string[]>): Promise<OffboardingSummary> => {
+  const work = async (
+    pages: Iterable<string[]> | AsyncIterable<string[]>,
+  ): Promise<OffboardingSummary> => {
     if (config.workQueueUrl) {
       const queue = new WorkQueue(getClients().sqs, config.workQueueUrl);
-      let queued = 0;
-      const failed: string[] = [];
-      for await (const page of pages) {
-        const result = await queue.send(page, 'schedule', runId);
-        queued += result.sent;
-        failed.push(...result.failed);
-      }
-      if (failed.length > 0) throw new QueueingError(failed);
+      const queued = await queue.sendAll(pages, 'schedule', runId);
       logger.info('sweep fanned out', { runId, queued });
       return { processed: queued, outcomes: {}, queued };
     }
@@ -179,10 +173,6 @@ export const handleSweep = async (
       expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
       context,
     },
-    () => work(pagesOf(accountIds)),
+    () => work(inBatches(accountIds, 100)),
   );
 };
-
-async function* pagesOf(accountIds: readonly string[]): AsyncGenerator<string[]> {
-  for (let i = 0; i < accountIds.length; i += 100) yield accountIds.slice(i, i + 100);
-}
