@@ -1,7 +1,8 @@
 // Huawei Cloud Meeting stand-in for tests and local mode: an HTTP server on 127.0.0.1, scriptable.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback.js';
 
 export interface Behaviour {
   /** Status to answer with; without it the token's state decides (200 live, 401 dead or unknown). */
@@ -68,12 +69,11 @@ export class MeetingSimulator {
   readonly #droppedSockets = new Set<Socket>();
   #requestsDropped = 0;
 
-  private constructor(server: Server, latencyMs: number) {
+  private constructor(server: Server, baseUrl: string, latencyMs: number) {
     this.#server = server;
     this.#initialLatencyMs = latencyMs;
     this.latencyMs = latencyMs;
-    const { port } = server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.baseUrl = baseUrl;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (this.#droppedSockets.has(req.socket)) {
         // A connection the server forgot: the request never reaches it, the client sees it close.
@@ -100,14 +100,8 @@ export class MeetingSimulator {
 
   static async start(options: { latencyMs?: number } = {}): Promise<MeetingSimulator> {
     const server = createServer({ keepAliveTimeout: 30_000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return new MeetingSimulator(server, options.latencyMs ?? 0);
+    const baseUrl = await listenOnLoopback(server);
+    return new MeetingSimulator(server, baseUrl, options.latencyMs ?? 0);
   }
 
   /** The most requests being handled at once since start or reset. */

@@ -1,7 +1,7 @@
 // Shared plumbing of the AWS JSON-protocol stand-ins: HTTP server, target dispatch, fault injection.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback.js';
 
 export interface InjectedError {
   /** The error's code, e.g. `ThrottlingException`; becomes `__type` and `x-amzn-errortype`. */
@@ -48,22 +48,14 @@ export class AwsJsonServer {
   readonly #server: Server;
   readonly #failures = new Map<string, PendingFailure[]>();
 
-  private constructor(server: Server) {
+  private constructor(server: Server, endpoint: string) {
     this.#server = server;
-    const { port } = server.address() as AddressInfo;
-    this.endpoint = `http://127.0.0.1:${port}`;
+    this.endpoint = endpoint;
   }
 
   static async start(options: AwsJsonServerOptions): Promise<AwsJsonServer> {
     const server = createServer({ keepAliveTimeout: 30_000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const instance = new AwsJsonServer(server);
+    const instance = new AwsJsonServer(server, await listenOnLoopback(server));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       instance.#handle(options, req, res).catch(() => res.destroy());
     });

@@ -1,5 +1,4 @@
 // In-process DynamoDB (dynalite) for tests and local mode, with the project's two table layouts.
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -10,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './listenOnLoopback.js';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -37,15 +37,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Loca
     updateTableMs: 0,
     ...(options.path !== undefined ? { path: options.path } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = await listenOnLoopback(server);
   // Explicit credentials and region: tests must never look for real ones.
   const client = new DynamoDBClient({
     endpoint,

@@ -8,7 +8,8 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../../local/listenOnLoopback.js';
 
 /** What an injected fault does to a request that matches its rule. */
 export type Fault =
@@ -77,11 +78,10 @@ export class FaultProxy {
   readonly #upstream: URL;
   readonly #rules: ActiveRule[] = [];
 
-  private constructor(server: Server, upstream: string) {
+  private constructor(server: Server, endpoint: string, upstream: string) {
     this.#server = server;
     this.#upstream = new URL(upstream);
-    const { port } = server.address() as AddressInfo;
-    this.endpoint = `http://127.0.0.1:${port}`;
+    this.endpoint = endpoint;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.#handle(req, res).catch(() => res.destroy());
     });
@@ -90,14 +90,7 @@ export class FaultProxy {
   /** Starts a proxy on 127.0.0.1 in front of `upstream` (e.g. dynalite's endpoint). */
   static async start(upstream: string): Promise<FaultProxy> {
     const server = createServer({ keepAliveTimeout: 5_000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return new FaultProxy(server, upstream);
+    return new FaultProxy(server, await listenOnLoopback(server), upstream);
   }
 
   /** Adds a rule; rules are tried in the order they were added. */
