@@ -1,5 +1,9 @@
 // Huawei Cloud Meeting stand-in for tests and local mode: an HTTP server on 127.0.0.1, scriptable.
-import { randomUUID } from 'node:crypto';
+// It plays Huawei's side of logout, validate, refresh and App ID authentication (minting, with
+// the 64-token cap per user id). Error codes: USG.000000004 (a dead token, 401) and APIG.0308
+// (throttling, 429) are Huawei's published ones; every other code here is invented, and every
+// invented code this file adds for App ID authentication starts with SIM.
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listenOnLoopback } from './listenOnLoopback.js';
@@ -38,6 +42,19 @@ export interface RecordedRequest {
 interface TokenState {
   live: boolean;
   surviveLogout: boolean;
+  /** The user id a minted token belongs to; tokens seeded with addToken belong to none. */
+  userId?: string;
+  /** Epoch ms when minted or seeded. */
+  createdAt: number;
+  /** Epoch s when the token stops working on its own (refresh moves it). */
+  expireTime: number;
+}
+
+/** An App ID the simulator accepts, as registered with addApp(). */
+interface AppState {
+  appKey: string;
+  /** Nonces already used with this App ID, each until its signature's expiry (epoch s). */
+  usedNonces: Map<string, number>;
 }
 
 interface Script {
@@ -47,6 +64,15 @@ interface Script {
 
 const TOKEN_PATH = '/v1/usg/acs/token';
 const VALIDATE_PATH = '/v1/usg/acs/token/validate';
+const APP_AUTH_PATH = '/v2/usg/acs/auth/appauth';
+/** Huawei: for client type 72 one user id holds at most 64 tokens; a 65th kills the oldest. */
+export const TOKENS_PER_USER = 64;
+/** Lifetime of a minted token: Huawei's tokens live 12 to 24 hours. */
+export const MINTED_VALID_PERIOD_SECONDS = 12 * 60 * 60;
+/** Seconds a token seeded with addToken is reported valid for. */
+const SEEDED_VALID_PERIOD_SECONDS = 3600;
+/** The key under which scriptMint() stores its behaviours (no token can look like it). */
+const MINT_SCRIPT = ' appauth ';
 // Recorded bodies are only for assertions; a cap keeps a runaway client from eating memory.
 const MAX_RECORDED_BODY = 1024 * 1024;
 const STREAM_CHUNK = 64 * 1024;
@@ -59,6 +85,9 @@ export class MeetingSimulator {
   readonly #server: Server;
   readonly #initialLatencyMs: number;
   readonly #tokens = new Map<string, TokenState>();
+  readonly #apps = new Map<string, AppState>();
+  /** Per user id, its minted tokens oldest first (dead ones dropped as they die). */
+  readonly #minted = new Map<string, string[]>();
   readonly #scripts = new Map<string, Script>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #inFlight = 0;
@@ -130,12 +159,52 @@ export class MeetingSimulator {
   }
 
   addToken(token: string, options: { surviveLogout?: boolean } = {}): void {
-    this.#tokens.set(token, { live: true, surviveLogout: options.surviveLogout ?? false });
+    this.#tokens.set(token, {
+      live: true,
+      surviveLogout: options.surviveLogout ?? false,
+      createdAt: Date.now(),
+      expireTime: Math.floor(Date.now() / 1000) + SEEDED_VALID_PERIOD_SECONDS,
+    });
   }
 
-  /** Whether the simulator still considers the token valid. */
+  /**
+   * Registers an App ID and its App Key: App ID authentication signed with them mints tokens.
+   * Survives reset() like the server itself; removeApp() forgets one.
+   */
+  addApp(appId: string, appKey: string): void {
+    this.#apps.set(appId, { appKey, usedNonces: new Map() });
+  }
+
+  removeApp(appId: string): void {
+    this.#apps.delete(appId);
+  }
+
+  /** The live tokens minted for `userId`, oldest first. */
+  liveTokensOf(userId: string): string[] {
+    return (this.#minted.get(userId) ?? []).filter((token) => this.isLive(token));
+  }
+
+  /** Every token minted since start or reset, oldest first, live or not. */
+  get mintedTokens(): string[] {
+    return [...this.#tokens.entries()]
+      .filter(([, state]) => state.userId !== undefined)
+      .map(([token]) => token);
+  }
+
+  /**
+   * Scripts the answers to App ID authentication, one per request, the last repeated, as
+   * script() does for a token. A behaviour with a status answers it without minting; `hang` and
+   * `reset` mint first (the request reached Huawei, the answer is lost), as a real server would.
+   */
+  scriptMint(behaviours: Behaviour | Behaviour[]): void {
+    this.script(MINT_SCRIPT, behaviours);
+  }
+
+  /** Whether the simulator still considers the token valid (not logged out, killed or expired). */
   isLive(token: string): boolean {
-    return this.#tokens.get(token)?.live ?? false;
+    const state = this.#tokens.get(token);
+    if (!state?.live) return false;
+    return state.expireTime * 1000 > Date.now();
   }
 
   script(token: string, behaviours: Behaviour | Behaviour[]): void {
@@ -151,6 +220,8 @@ export class MeetingSimulator {
 
   reset(): void {
     this.#tokens.clear();
+    this.#minted.clear();
+    for (const app of this.#apps.values()) app.usedNonces.clear();
     this.#scripts.clear();
     this.requests.length = 0;
     this.#maxInFlight = this.#inFlight;
@@ -195,10 +266,17 @@ export class MeetingSimulator {
     if (pathname === TOKEN_PATH) {
       const token = headerValue(req.headers['x-access-token']);
       if (token !== undefined) record.token = token;
+      if (method === 'PUT') return this.#refresh(res, token, requestId);
       if (method !== 'DELETE') {
         return this.#answer(res, { status: 405, body: methodNotAllowed(requestId) }, requestId);
       }
       return this.#logout(req, res, token, requestId);
+    }
+    if (pathname === APP_AUTH_PATH) {
+      if (method !== 'POST') {
+        return this.#answer(res, { status: 405, body: methodNotAllowed(requestId) }, requestId);
+      }
+      return this.#appAuth(req, res, body, record, requestId);
     }
     if (pathname === VALIDATE_PATH) {
       const token = tokenFromBody(body);
@@ -251,17 +329,123 @@ export class MeetingSimulator {
     if (token === undefined || token === '') {
       return this.#answer(res, { status: 400, body: badRequest(requestId) }, requestId);
     }
-    if (this.#tokens.get(token)?.live) {
-      // The real service returns a token here; echoing it would put secrets in test output.
-      const body = {
-        accessToken: '<redacted>',
-        validPeriod: 3600,
-        tokenType: 0,
-        userId: 'sim-user',
-      };
-      return this.#answer(res, { status: 200, body }, requestId);
+    const state = this.#tokens.get(token);
+    if (state && this.isLive(token)) {
+      // Huawei answers the token itself here; '<redacted>' keeps secrets out of test output.
+      // needGenNewToken is not simulated: the same token is reported whatever it asks.
+      return this.#answer(res, { status: 200, body: tokenInfo(state) }, requestId);
     }
     return this.#answer(res, { status: 401, body: invalidToken(requestId) }, requestId);
+  }
+
+  /** PUT /v1/usg/acs/token: Huawei's refresh, which extends a live token's validity. */
+  async #refresh(res: ServerResponse, token: string | undefined, requestId: string) {
+    if (token === undefined || token === '') {
+      return this.#answer(res, { status: 400, body: badRequest(requestId) }, requestId);
+    }
+    const state = this.#tokens.get(token);
+    if (!state || !this.isLive(token)) {
+      return this.#answer(res, { status: 401, body: invalidToken(requestId) }, requestId);
+    }
+    state.expireTime = Math.floor(Date.now() / 1000) + validPeriodOf(state);
+    return this.#answer(res, { status: 200, body: tokenInfo(state) }, requestId);
+  }
+
+  /**
+   * POST /v2/usg/acs/auth/appauth: checks the Authorization header (`access` names a registered
+   * App ID, the signature is the App Key's HMAC of appId:userId:expireTime:nonce), the signature's
+   * expiry and that the nonce is new, then mints a token for the user id.
+   */
+  async #appAuth(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    record: RecordedRequest,
+    requestId: string,
+  ): Promise<void> {
+    const refuse = (status: number, code: string, message: string) =>
+      this.#answer(res, { status, body: errorBody(code, message, requestId) }, requestId);
+    const behaviour = this.#nextBehaviour(MINT_SCRIPT);
+    if (behaviour.status !== undefined)
+      return this.#answer(res, { ...behaviour, status: behaviour.status }, requestId);
+
+    const body = parseObject(raw);
+    const { appId, userId, expireTime, nonce, clientType } = body ?? {};
+    if (
+      typeof appId !== 'string' ||
+      typeof userId !== 'string' ||
+      typeof nonce !== 'string' ||
+      typeof expireTime !== 'number' ||
+      !Number.isInteger(expireTime)
+    ) {
+      return this.#answer(res, { status: 400, body: badRequest(requestId) }, requestId);
+    }
+    if (clientType !== 72) return refuse(400, 'SIM.unsupportedClientType', 'Only clientType 72.');
+    if (body && 'corpId' in body) {
+      // Huawei: corpId belongs to service-provider mode and fails authentication otherwise.
+      return refuse(401, 'SIM.corpIdNotAllowed', 'corpId in single-enterprise mode.');
+    }
+    if (!/^[A-Za-z0-9]{32,64}$/.test(nonce)) return refuse(400, 'SIM.badNonce', 'Bad nonce.');
+    const auth = parseAuthorization(headerValue(req.headers['authorization']));
+    if (!auth) return refuse(401, 'SIM.badAuthorization', 'Malformed Authorization header.');
+    const app = this.#apps.get(auth.appId);
+    if (!app || auth.appId !== appId) {
+      return refuse(401, 'SIM.unknownApp', 'Unknown App ID or access does not match appId.');
+    }
+    const expected = createHmac('sha256', Buffer.from(app.appKey, 'utf8'))
+      .update(`${appId}:${userId}:${expireTime}:${nonce}`, 'utf8')
+      .digest();
+    const given = Buffer.from(auth.signature, 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return refuse(401, 'SIM.badSignature', 'The signature does not match.');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    // Huawei: expireTime 0 means a signature that never expires.
+    if (expireTime !== 0 && expireTime < now) {
+      return refuse(401, 'SIM.signatureExpired', 'The signature has expired.');
+    }
+    for (const [used, until] of app.usedNonces)
+      if (until !== 0 && until < now) app.usedNonces.delete(used);
+    if (app.usedNonces.has(nonce))
+      return refuse(401, 'SIM.nonceReused', 'The nonce was used before.');
+    app.usedNonces.set(nonce, expireTime);
+
+    const token = this.#mint(userId);
+    if (behaviour.reset) {
+      await this.#wait(this.latencyMs + (behaviour.delayMs ?? 0), res);
+      req.socket.destroy();
+      return;
+    }
+    if (behaviour.hang) return;
+    const state = this.#tokens.get(token) as TokenState;
+    // The real answer carries the new token: the client needs it. Recorded like a logout's.
+    record.token = token;
+    return this.#answer(
+      res,
+      { ...behaviour, status: 200, body: { ...tokenInfo(state), accessToken: token } },
+      requestId,
+    );
+  }
+
+  /** A new live token for `userId`; the 65th live one kills the oldest. */
+  #mint(userId: string): string {
+    const token = randomBytes(27).toString('base64url');
+    const now = Date.now();
+    this.#tokens.set(token, {
+      live: true,
+      surviveLogout: false,
+      userId,
+      createdAt: now,
+      expireTime: Math.floor(now / 1000) + MINTED_VALID_PERIOD_SECONDS,
+    });
+    const live = [...this.liveTokensOf(userId), token];
+    while (live.length > TOKENS_PER_USER) {
+      const oldest = live.shift() as string;
+      const state = this.#tokens.get(oldest);
+      if (state) state.live = false;
+    }
+    this.#minted.set(userId, live);
+    return token;
   }
 
   #nextBehaviour(token: string): Behaviour {
@@ -354,6 +538,51 @@ function badRequest(requestId: string) {
 
 function methodNotAllowed(requestId: string) {
   return errorBody('USG.000000405', 'Method not allowed.', requestId);
+}
+
+/** Huawei's token description, as validate, refresh and App ID authentication answer it. */
+function tokenInfo(state: TokenState) {
+  const userId = state.userId ?? 'sim-user';
+  return {
+    accessToken: '<redacted>',
+    tokenIp: '127.0.0.1',
+    // The token's lifetime in seconds, as Huawei reports it (expireTime says when it ends).
+    validPeriod: validPeriodOf(state),
+    expireTime: state.expireTime,
+    createTime: state.createdAt,
+    user: { userId, thirdAccount: userId, userName: userId, corpId: 'sim-corp', userType: 2 },
+    clientType: 72,
+    tokenType: 0,
+    forceLoginInd: 0,
+    firstLogin: false,
+    delayDelete: false,
+  };
+}
+
+function validPeriodOf(state: TokenState): number {
+  return state.userId === undefined ? SEEDED_VALID_PERIOD_SECONDS : MINTED_VALID_PERIOD_SECONDS;
+}
+
+/** `HMAC-SHA256 signature=<hex>,access=<base64(appId)>`, or undefined when it is not that. */
+function parseAuthorization(
+  header: string | undefined,
+): { signature: string; appId: string } | undefined {
+  const match = /^HMAC-SHA256 signature=([0-9a-f]{64}),access=([A-Za-z0-9+/]+=*)$/.exec(
+    header ?? '',
+  );
+  if (!match?.[1] || !match[2]) return undefined;
+  return { signature: match[1], appId: Buffer.from(match[2], 'base64').toString('utf8') };
+}
+
+function parseObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
