@@ -6,12 +6,16 @@ import https from 'node:https';
 import { finished } from 'node:stream';
 import type { AcceptLanguage } from '../config.js';
 import { USER_AGENT } from '../version.js';
+import { APP_AUTH_PATH, type AppCredentials, appAuthRequest } from './appAuth.js';
 import { type AttemptResult, type Classification, classify } from './classify.js';
 import { carriesToken, parseErrorCode } from './errorBody.js';
+import { mintRetryable } from './mintPolicy.js';
 import { canStartAttempt, nextDelayMs, parseRetryAfterMs } from './retryPolicy.js';
 
 /** Error bodies are read up to this size; the rest is discarded, never buffered. */
 export const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/** A mint's 200 answer is read up to this size (Huawei's is about 1 KiB); a longer one fails. */
+export const MAX_MINT_BODY_BYTES = 64 * 1024;
 export const LOGOUT_PATH = '/v1/usg/acs/token';
 export const VALIDATE_PATH = '/v1/usg/acs/token/validate';
 
@@ -37,6 +41,31 @@ export interface LogoutResult {
   upstreamMs: number;
 }
 
+/** What a mint (App ID authentication) ended with. Neither variant holds the App Key. */
+export type MintResult =
+  | {
+      kind: 'minted';
+      /** The new token: hand it to the secret, never to a log, record or answer. */
+      token: string;
+      /** Its lifetime in seconds, from Huawei's `validPeriod`. */
+      validPeriodSeconds: number;
+      attempts: number;
+      upstreamStatus: number;
+      upstreamMs: number;
+    }
+  | {
+      kind: 'failed';
+      attempts: number;
+      upstreamMs: number;
+      /** `timeout`, a network code, `http-401`, `invalid-answer` (a 200 without a usable token), `deadline`. */
+      failure: string;
+      upstreamStatus?: number;
+      upstreamErrorCode?: string;
+    };
+
+/** A token must be sendable as a header value: visible ASCII, no spaces. */
+const SENDABLE_TOKEN = /^[\x21-\x7e]{1,4096}$/;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class AttemptTimeoutError extends Error {
@@ -53,16 +82,27 @@ interface AttemptLimits {
   retryStale: boolean;
 }
 
+interface AttemptOptions {
+  /** A connection of its own, never a pooled one (a mint: nothing stale, nothing to resend). */
+  freshConnection?: boolean;
+  /** Read a 2xx answer's body (up to MAX_MINT_BODY_BYTES) instead of settling on its status. */
+  readSuccessBody?: boolean;
+}
+
 export class MeetingClient {
   readonly agent: http.Agent;
   private readonly logoutUrl: URL;
   private readonly validateUrl: URL;
+  private readonly appAuthUrl: URL;
   private readonly transport: typeof http | typeof https;
+  private readonly secure: boolean;
 
   constructor(readonly options: MeetingClientOptions) {
     this.logoutUrl = new URL(`${options.baseUrl}${LOGOUT_PATH}`);
     this.validateUrl = new URL(`${options.baseUrl}${VALIDATE_PATH}`);
+    this.appAuthUrl = new URL(`${options.baseUrl}${APP_AUTH_PATH}`);
     const secure = this.logoutUrl.protocol === 'https:';
+    this.secure = secure;
     this.transport = secure ? https : http;
     const agentOptions: http.AgentOptions = {
       keepAlive: true,
@@ -128,10 +168,72 @@ export class MeetingClient {
     return 'unknown';
   }
 
+  /**
+   * Mints a token for `userId` with App ID authentication (POST /v2/usg/acs/auth/appauth). Each
+   * attempt is signed afresh (new nonce, new expiry) on a connection of its own. Retried only
+   * when the request surely did not reach Huawei or Huawei said it was not served (see
+   * mintPolicy.ts): every mint that reaches Huawei costs one of the user id's 64 token slots.
+   * Never throws for upstream faults, and nothing it returns or throws holds the App Key.
+   */
+  async mint(
+    credentials: AppCredentials,
+    userId: string,
+    { requestId, deadline }: { requestId: string; deadline?: number },
+  ): Promise<MintResult> {
+    const common = this.commonHeaders(requestId);
+    const { last, attempts, upstreamMs } = await this.withRetries(
+      (limits) => {
+        const { headers, body } = appAuthRequest(credentials, userId);
+        return this.attempt(
+          'POST',
+          this.appAuthUrl,
+          { ...common, ...headers },
+          JSON.stringify(body),
+          { ...limits, retryStale: false },
+          { freshConnection: true, readSuccessBody: true },
+        );
+      },
+      deadline,
+      mintRetryable,
+    );
+    if (!last) return { kind: 'failed', attempts, upstreamMs, failure: 'deadline' };
+    const { result } = last;
+    if (result.kind !== 'response') {
+      const failure = result.kind === 'timeout' ? 'timeout' : result.code;
+      return { kind: 'failed', attempts, upstreamMs, failure };
+    }
+    const status = result.status;
+    if (status >= 200 && status < 300) {
+      const minted = parseMinted(result.body);
+      if (minted)
+        return { kind: 'minted', ...minted, attempts, upstreamStatus: status, upstreamMs };
+      return {
+        kind: 'failed',
+        attempts,
+        upstreamMs,
+        failure: 'invalid-answer',
+        upstreamStatus: status,
+      };
+    }
+    const errorCode =
+      result.errorCode && !carriesToken(result.errorCode, credentials.appKey)
+        ? result.errorCode
+        : undefined;
+    return {
+      kind: 'failed',
+      attempts,
+      upstreamMs,
+      failure: `http-${status}`,
+      upstreamStatus: status,
+      ...(errorCode ? { upstreamErrorCode: errorCode } : {}),
+    };
+  }
+
   /** The retry loop of CONTRACT §2: backoff with full jitter, Retry-After, the deadline. */
   private async withRetries(
     send: (limits: AttemptLimits) => Promise<AttemptResult>,
     deadline: number | undefined,
+    retryable: (result: AttemptResult) => boolean = (result) => classify(result).retryable,
   ) {
     const { maxAttempts, timeoutMs, retryBaseMs } = this.options;
     let attempts = 0;
@@ -150,7 +252,7 @@ export class MeetingClient {
       upstreamMs += performance.now() - started;
       const classification = classify(result);
       last = { result, classification };
-      if (!classification.retryable) break;
+      if (!retryable(result)) break;
       const retryAfterMs = result.kind === 'response' ? result.retryAfterMs : undefined;
       delayMs = nextDelayMs(attempts, retryBaseMs, retryAfterMs, this.options.random);
     }
@@ -188,14 +290,17 @@ export class MeetingClient {
     headers: Record<string, string>,
     body: string | undefined,
     { socketBy, retryStale }: AttemptLimits,
+    { freshConnection = false, readSuccessBody = false }: AttemptOptions = {},
   ): Promise<AttemptResult> {
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       let request: http.ClientRequest | undefined;
       let attemptTimer: NodeJS.Timeout | undefined;
+      // Whether a connection ever opened (TLS included): until then no byte of the request left.
+      let connected = false;
       const timeOut = () => {
         request?.destroy(new AttemptTimeoutError());
-        settle({ kind: 'timeout' });
+        settle({ kind: 'timeout', connected });
       };
       // With more calls than sockets, requests queue in our own pool: that wait is not the
       // upstream's time, so it is bounded apart and the attempt's timer starts with the socket.
@@ -213,7 +318,8 @@ export class MeetingClient {
         try {
           current = this.transport.request(url, {
             method,
-            agent: this.agent,
+            // agent false: a one-off agent and a new connection, closed after the answer.
+            agent: freshConnection ? false : this.agent,
             headers:
               body === undefined
                 ? headers
@@ -226,9 +332,11 @@ export class MeetingClient {
         }
         request = current;
         let responded = false;
-        current.on('socket', () => {
+        current.on('socket', (socket) => {
           if (settled) return;
           clearTimeout(waitTimer);
+          if (!socket.connecting) connected = true;
+          else socket.once(this.secure ? 'secureConnect' : 'connect', () => (connected = true));
           // Set once: a retry after a stale socket stays on its attempt's clock.
           attemptTimer ??= setTimeout(timeOut, this.options.timeoutMs);
         });
@@ -247,13 +355,13 @@ export class MeetingClient {
           }
           settle(
             error instanceof AttemptTimeoutError
-              ? { kind: 'timeout' }
-              : { kind: 'network', code: error.code ?? 'ENETWORK' },
+              ? { kind: 'timeout', connected }
+              : { kind: 'network', code: error.code ?? 'ENETWORK', connected },
           );
         });
         current.on('response', (response) => {
           responded = true;
-          this.read(response, settle);
+          this.read(response, settle, readSuccessBody);
         });
         current.end(body);
       };
@@ -262,8 +370,16 @@ export class MeetingClient {
   }
 
   /** Settles on an answer: a 2xx on its status alone, an error with its body read up to a cap. */
-  private read(response: http.IncomingMessage, settle: (result: AttemptResult) => void): void {
+  private read(
+    response: http.IncomingMessage,
+    settle: (result: AttemptResult) => void,
+    readSuccessBody: boolean,
+  ): void {
     const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300 && readSuccessBody) {
+      this.readSuccess(response, status, settle);
+      return;
+    }
     if (status >= 200 && status < 300) {
       // The status is the answer: a slow or huge body must not turn a revocation into a timeout
       // and a second DELETE.
@@ -295,6 +411,31 @@ export class MeetingClient {
     // A body cut short still has a status worth classifying.
     response.on('error', finish);
     response.on('aborted', finish);
+  }
+
+  /** Reads a 2xx body whole, up to MAX_MINT_BODY_BYTES; a longer or broken one has no body. */
+  private readSuccess(
+    response: http.IncomingMessage,
+    status: number,
+    settle: (result: AttemptResult) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_MINT_BODY_BYTES) {
+        settle({ kind: 'response', status });
+        response.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on('end', () =>
+      settle({ kind: 'response', status, body: Buffer.concat(chunks).toString('utf8') }),
+    );
+    const cut = () => settle({ kind: 'response', status });
+    response.on('error', cut);
+    response.on('aborted', cut);
   }
 
   /**
@@ -335,6 +476,26 @@ export class MeetingClient {
     this.agent.destroy();
   }
 }
+
+/** The token and lifetime of a mint's 200 answer, or undefined when either is missing or odd. */
+const parseMinted = (
+  body: string | undefined,
+): { token: string; validPeriodSeconds: number } | undefined => {
+  if (body === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { accessToken, validPeriod } = parsed as Record<string, unknown>;
+  if (typeof accessToken !== 'string' || !SENDABLE_TOKEN.test(accessToken)) return undefined;
+  if (typeof validPeriod !== 'number' || !Number.isInteger(validPeriod) || validPeriod <= 0) {
+    return undefined;
+  }
+  return { token: accessToken, validPeriodSeconds: validPeriod };
+};
 
 const headerValue = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;

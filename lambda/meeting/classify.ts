@@ -2,9 +2,17 @@
 import type { Outcome } from '../outcome.js';
 
 export type AttemptResult =
-  | { kind: 'response'; status: number; errorCode?: string; retryAfterMs?: number }
-  | { kind: 'network'; code: string }
-  | { kind: 'timeout' };
+  | {
+      kind: 'response';
+      status: number;
+      errorCode?: string;
+      retryAfterMs?: number;
+      /** A 2xx answer's body, only when the call asked for it (a mint's new token). */
+      body?: string;
+    }
+  /** `connected: false`: the connection never opened, so the request surely never left. */
+  | { kind: 'network'; code: string; connected?: boolean }
+  | { kind: 'timeout'; connected?: boolean };
 
 export interface Classification {
   outcome: Extract<Outcome, 'REVOKED' | 'ALREADY_INVALID' | 'REJECTED' | 'FAILED'>;
