@@ -4,6 +4,9 @@ import { UsageError } from './apiUrl.js';
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Characters Secrets Manager allows in a secret name. */
+export const SECRET_PREFIX_PATTERN = /^[A-Za-z0-9/_+=.@-]{0,256}$/;
+export const DEFAULT_SECRET_PREFIX = 'meeting/service-accounts/';
 
 export const USAGE = `meeting-revoke: revoke Huawei Cloud Meeting tokens through the meeting-token-revoker API
 
@@ -11,6 +14,7 @@ Usage:
   meeting-revoke <accountId> [--reason TEXT] [--idempotency-key KEY]
   meeting-revoke revoke <accountId> [...]      the same, for an account named "history" or "revoke"
   meeting-revoke history <accountId> [--limit N]
+  meeting-revoke rotate <accountId> [--secret-prefix PREFIX] [--region REGION]
   meeting-revoke --help
 
 Options:
@@ -20,6 +24,8 @@ Options:
   --reason TEXT           why, stored with the outcome record (at most 256 characters)
   --idempotency-key KEY   a repeat within an hour returns the first answer, no new revocation
   --limit N               history: at most N records, newest first (1-50, default 50)
+  --secret-prefix PREFIX  rotate: the account's secret is PREFIX<accountId> (default:
+                          $SECRET_PREFIX, else meeting/service-accounts/)
   --json                  print the API's answer as it came, JSON, on stdout
   --sign                  sign even a loopback URL (e.g. through a tunnel)
   -h, --help              this text
@@ -30,13 +36,19 @@ credential chain (environment, profile, SSO, instance role...). Loopback URLs (1
 localhost) get plain unsigned HTTP, as local mode (npm start) expects; plain http to any other
 host is refused.
 
+rotate calls Secrets Manager's RotateSecret on the account's secret directly (no API URL), with
+the same default credential chain and $AWS_ENDPOINT_URL_SECRETS_MANAGER if set: the secret's
+rotation function mints a new token, promotes it, then revokes the one it replaced. It prints
+the new secret version; history shows the rotation record (trigger rotation) once it is done.
+
 Exit codes:
-  0  REVOKED, ALREADY_INVALID or ALREADY_REVOKED; history printed
+  0  REVOKED, ALREADY_INVALID or ALREADY_REVOKED; history printed; rotation started
   2  usage error (arguments, --api, region)
-  3  NOT_FOUND: no secret, or no token in it, for the account
+  3  NOT_FOUND: no secret, or no token in it, for the account (rotate: no such secret)
   4  REJECTED: Huawei Cloud Meeting refused the logout (the token may still be valid)
   5  FAILED: the logout did not go through after retries (the token may still be valid)
-  6  the API answered an error without an outcome (400, 403, 413, 422, 500...)
+  6  the API answered an error without an outcome (400, 403, 413, 422, 500...); rotate:
+     Secrets Manager refused (rotation not configured, one already running, access denied)
   7  no answer: credentials, connection, DNS or timeout
   1  unexpected error
 `;
@@ -51,7 +63,8 @@ export type Command =
       idempotencyKey?: string;
       common: CommonOptions;
     }
-  | { kind: 'history'; accountId: string; limit?: number; common: CommonOptions };
+  | { kind: 'history'; accountId: string; limit?: number; common: CommonOptions }
+  | { kind: 'rotate'; accountId: string; secretPrefix?: string; common: CommonOptions };
 
 export interface CommonOptions {
   api?: string;
@@ -91,9 +104,13 @@ export const parseCommand = (argv: readonly string[]): Command => {
   };
   const [first, ...rest] = positionals;
   const isHistory = first === 'history';
-  const args = isHistory || first === 'revoke' ? rest : positionals;
+  const isRotate = first === 'rotate';
+  const args = isHistory || isRotate || first === 'revoke' ? rest : positionals;
   if (args.length > 1) throw new UsageError(`unexpected argument: ${args[1]}`);
   const accountId = checkAccountId(args[0]);
+
+  if (isRotate) return rotateCommand(accountId, values, common);
+  if (values['secret-prefix'] !== undefined) throw new UsageError('--secret-prefix is for rotate');
 
   if (isHistory) {
     if (values.reason !== undefined || values['idempotency-key'] !== undefined) {
@@ -122,6 +139,33 @@ export const parseCommand = (argv: readonly string[]): Command => {
   };
 };
 
+const rotateCommand = (
+  accountId: string,
+  values: ReturnType<typeof parse>['values'],
+  common: CommonOptions,
+): Command => {
+  const misplaced = (['api', 'sign', 'reason', 'idempotency-key', 'limit'] as const).filter(
+    (name) => values[name] !== undefined,
+  );
+  if (misplaced.length > 0) {
+    throw new UsageError(
+      `${misplaced.map((name) => `--${name}`).join(', ')}: not for rotate, which calls Secrets Manager directly`,
+    );
+  }
+  const prefix = values['secret-prefix'];
+  if (prefix !== undefined && !SECRET_PREFIX_PATTERN.test(prefix)) {
+    throw new UsageError(
+      '--secret-prefix may hold only letters, digits and /_+=.@- (at most 256 characters)',
+    );
+  }
+  return {
+    kind: 'rotate',
+    accountId,
+    common,
+    ...(prefix !== undefined ? { secretPrefix: prefix } : {}),
+  };
+};
+
 const parse = (argv: readonly string[]) =>
   parseArgs({
     args: [...argv],
@@ -133,6 +177,7 @@ const parse = (argv: readonly string[]) =>
       reason: { type: 'string' },
       'idempotency-key': { type: 'string' },
       limit: { type: 'string' },
+      'secret-prefix': { type: 'string' },
       json: { type: 'boolean' },
       sign: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

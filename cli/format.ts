@@ -60,6 +60,8 @@ export const formatHistory = (accountId: string, items: Record<string, unknown>[
     'RECORDED AT',
     'OUTCOME',
     'TRIGGER',
+    // Which secret version's token: for a rotation, the version it replaced.
+    'SECRET VERSION',
     'TRIES',
     'UPSTREAM',
     'REQUEST ID',
@@ -70,6 +72,7 @@ export const formatHistory = (accountId: string, items: Record<string, unknown>[
     clean(item['recordedAt'] ?? '-'),
     clean(item['outcome'] ?? '-'),
     clean(item['trigger'] ?? '-'),
+    clean(item['secretVersionId'] ?? '-'),
     clean(item['attempts'] ?? '-'),
     upstreamOf(item),
     clean(item['requestId'] ?? '-'),

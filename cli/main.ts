@@ -4,8 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { VERSION } from '../lambda/version.js';
 import { endpoint, isLoopbackHost, parseApiUrl, signingRegion, UsageError } from './apiUrl.js';
-import { type Command, parseCommand, USAGE } from './args.js';
+import {
+  type Command,
+  DEFAULT_SECRET_PREFIX,
+  parseCommand,
+  SECRET_PREFIX_PATTERN,
+  USAGE,
+} from './args.js';
 import { formatError, formatHistory, formatOutcome, OUTCOME_EXIT } from './format.js';
+import { rotate } from './rotate.js';
 import { type CredentialsProvider, signRequest } from './sigv4.js';
 
 export const EXIT = {
@@ -106,7 +113,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const run = async (
-  command: Exclude<Command, { kind: 'help' | 'version' }>,
+  command: Exclude<Command, { kind: 'help' | 'version' | 'rotate' }>,
   io: Io,
 ): Promise<number> => {
   const apiSetting = command.common.api ?? io.env['MEETING_REVOKER_API_URL'];
@@ -189,6 +196,21 @@ export const main = async (argv: readonly string[], io: Io = defaultIo()): Promi
     if (command.kind === 'version') {
       io.stdout(`meeting-revoke ${VERSION}\n`);
       return EXIT.OK;
+    }
+    if (command.kind === 'rotate') {
+      const prefix = command.secretPrefix ?? io.env['SECRET_PREFIX'] ?? DEFAULT_SECRET_PREFIX;
+      if (!SECRET_PREFIX_PATTERN.test(prefix)) {
+        throw new UsageError('SECRET_PREFIX may hold only letters, digits and /_+=.@-');
+      }
+      return await rotate(
+        {
+          accountId: command.accountId,
+          secretId: `${prefix}${command.accountId}`,
+          json: command.common.json,
+          ...(command.common.region !== undefined ? { region: command.common.region } : {}),
+        },
+        io,
+      );
     }
     return await run(command, io);
   } catch (error) {

@@ -45,6 +45,12 @@ export class SecretsManagerStandIn {
   omitVersionIds = false;
   /** Behave like a look-alike that answers BatchGetSecretValue with an empty 200. */
   emptyBatchAnswers = false;
+  /** Secrets with rotation configured (name to rotation function ARN), see configureRotation. */
+  readonly #rotationFunctions = new Map<string, string>();
+  /** RotateSecret calls accepted, oldest first: the stand-in runs no rotation function. */
+  readonly rotationsStarted: { secretName: string; versionId: string }[] = [];
+  /** Secrets whose rotation was started and not yet ended with endRotation. */
+  readonly #rotating = new Set<string>();
 
   private constructor(server: AwsJsonServer) {
     this.#server = server;
@@ -125,12 +131,29 @@ export class SecretsManagerStandIn {
     return secret.arn;
   }
 
+  /**
+   * Configures rotation of the secret with this rotation function, as the CDK app's rotation
+   * schedule does; RotateSecret without a RotationLambdaARN is refused for any other secret.
+   */
+  configureRotation(name: string, lambdaArn: string): void {
+    if (!this.#byName.has(name)) throw new Error(`no secret named ${name}`);
+    this.#rotationFunctions.set(name, lambdaArn);
+  }
+
+  /** Ends a rotation started with RotateSecret, so that another may start. */
+  endRotation(name: string): void {
+    this.#rotating.delete(name);
+  }
+
   /** The next `times` (default: all) calls of the operation fail with this error. */
   fail(operation: string, error: InjectedError, times?: number): void {
     this.#server.fail(operation, error, times);
   }
 
   reset(): void {
+    this.#rotationFunctions.clear();
+    this.rotationsStarted.length = 0;
+    this.#rotating.clear();
     this.#byName.clear();
     this.#byArn.clear();
     this.#sortedNames = undefined;
@@ -154,6 +177,8 @@ export class SecretsManagerStandIn {
         const answer = this.#batchGetSecretValue(input);
         return { ...answer, SecretValues: answer.SecretValues.map((v) => this.#withoutVersion(v)) };
       }
+      case 'RotateSecret':
+        return this.#rotateSecret(input);
       default:
         throw new AwsError(
           'UnknownOperationException',
@@ -199,6 +224,36 @@ export class SecretsManagerStandIn {
       );
     }
     return secretValueEntry(secret, version);
+  }
+
+  /**
+   * Accepts a rotation like AWS does (rotation configured, none already pending) and records it,
+   * answering the new version's id. It runs no rotation function and creates no AWSPENDING
+   * version: a test plays the rotation function's steps itself.
+   */
+  #rotateSecret(input: Record<string, unknown>) {
+    const secret = this.#find(requireString(input, 'SecretId'));
+    if (secret.deletedDate !== undefined) throw new AwsError('InvalidRequestException', MARKED);
+    const lambdaArn = input['RotationLambdaARN'];
+    if (typeof lambdaArn === 'string') this.#rotationFunctions.set(secret.name, lambdaArn);
+    if (!this.#rotationFunctions.has(secret.name)) {
+      throw new AwsError(
+        'InvalidRequestException',
+        'No Lambda rotation function ARN is associated with this secret.',
+      );
+    }
+    const pending = [...secret.versions.values()].some((v) => v.stages.includes('AWSPENDING'));
+    if (pending || this.#rotating.has(secret.name)) {
+      throw new AwsError(
+        'InvalidRequestException',
+        "A previous rotation isn't complete. That rotation will be reattempted.",
+      );
+    }
+    const token = input['ClientRequestToken'];
+    const versionId = typeof token === 'string' ? token : randomUUID();
+    this.#rotating.add(secret.name);
+    this.rotationsStarted.push({ secretName: secret.name, versionId });
+    return { ARN: secret.arn, Name: secret.name, VersionId: versionId };
   }
 
   #describeSecret(input: Record<string, unknown>) {

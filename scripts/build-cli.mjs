@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = resolve(root, 'dist/meeting-revoke.mjs');
+// --outfile PATH builds elsewhere: tests running side by side must not overwrite each other's.
+const outfileArg = process.argv.indexOf('--outfile');
+const outfile =
+  outfileArg === -1
+    ? resolve(root, 'dist/meeting-revoke.mjs')
+    : resolve(process.argv[outfileArg + 1] ?? '');
 const { version } = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8'));
 
 await build({
@@ -27,4 +32,4 @@ await build({
   logLevel: 'warning',
 });
 await chmod(outfile, 0o755);
-if (!process.argv.includes('--quiet')) console.log('built dist/meeting-revoke.mjs');
+if (!process.argv.includes('--quiet')) console.log(`built ${outfile}`);

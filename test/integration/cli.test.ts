@@ -83,11 +83,11 @@ describe('meeting-revoke against local mode', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('ops-ok: 2 records, newest first');
     expect(lines[1]).toMatch(
-      /^RECORDED AT +OUTCOME +TRIGGER +TRIES +UPSTREAM +REQUEST ID +BY +REASON$/,
+      /^RECORDED AT +OUTCOME +TRIGGER +SECRET VERSION +TRIES +UPSTREAM +REQUEST ID +BY +REASON$/,
     );
-    expect(lines[2]).toMatch(/ALREADY_REVOKED +api +0 +- /);
+    expect(lines[2]).toMatch(/ALREADY_REVOKED +api +[0-9a-f-]{36} +0 +- /);
     expect(lines[3]).toMatch(
-      /REVOKED +api +1 +200 +[0-9a-f-]{36} +user\/local-operator +offboarded \[31m$/,
+      /REVOKED +api +[0-9a-f-]{36} +1 +200 +[0-9a-f-]{36} +user\/local-operator +offboarded \[31m$/,
     );
     expect(result.stdout).not.toContain('\u001b');
   });
