@@ -16,6 +16,7 @@ import {
 } from './httpApiEvent.js';
 import { type LocalDynamo, startDynalite } from './localDynamo.js';
 import { MeetingSimulator } from './MeetingSimulator.js';
+import { refusalOf } from './requestGuard.js';
 import { SecretsManagerStandIn } from './SecretsManagerStandIn.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -262,6 +263,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
     // Only now: Powertools reads its settings from the environment when the bundle loads.
     const handler = await loadHandler();
 
+    /** Known once listening (port 0 picks one); requests only arrive after that. */
+    let listeningPort = options.port ?? DEFAULT_PORT;
+
     // One invocation at a time, as one Lambda instance works; a request waits for the previous.
     let queue: Promise<unknown> = Promise.resolve();
     const invoke = (event: unknown): Promise<unknown> => {
@@ -341,6 +345,13 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
     };
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number | string> => {
+      const refusal = refusalOf(req.method, req.headers, listeningPort);
+      if (refusal) {
+        // Refused before the body is read: close rather than drain whatever was sent.
+        return json(res, refusal.status, errorBody(refusal.code, refusal.message), {
+          Connection: 'close',
+        });
+      }
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path === '/' && req.method === 'GET') return json(res, 200, index());
       if (path.startsWith('/_local/')) return localRoute(req, res, path);
@@ -395,6 +406,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       });
     });
     const { port } = httpServer.address() as AddressInfo;
+    listeningPort = port;
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -457,7 +469,7 @@ const banner = (local: LocalMode, simulated: boolean, seconds: string): string =
     'Try:',
     `  curl -s -X POST -H 'content-type: application/json' -d '{"accountId":"${sample}"}' ${url}/revocations`,
     `  curl -s ${url}/revocations/${sample}`,
-    `  curl -s -X POST ${url}/_local/sweep`,
+    `  curl -s -X POST -H 'content-type: application/json' ${url}/_local/sweep`,
     `  curl -s -X POST -H 'content-type: application/json' -d '{"accountIds":["${sample}"]}' ${url}/_local/offboard`,
     `  npm run -s cli -- ${sample} --api ${url}`,
     `  npm run -s cli -- history ${sample} --api ${url}`,
