@@ -260,6 +260,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       secretsManager: secrets.endpoint,
       meeting: meetingApiBaseUrl,
     });
+    // Stack traces name lambda/*.ts lines, as NODE_OPTIONS=--enable-source-maps does for the
+    // deployed function; it applies to code loaded from here on, so before the bundle.
+    process.setSourceMapsEnabled(true);
     // Only now: Powertools reads its settings from the environment when the bundle loads.
     const handler = await loadHandler();
 
