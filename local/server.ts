@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { registerHooks } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { accountsFileFor, type LocalAccount, loadAccounts } from './accounts.js';
 import {
@@ -63,11 +64,26 @@ export interface LocalMode {
 
 let handlerModule: Promise<Handler> | undefined;
 
+/**
+ * tsx (which runs local mode) rewrites every ES module it loads and drops the bundle's source map
+ * for its own; the bundle is plain JavaScript, so it and its chunks are loaded exactly as built.
+ */
+const loadBundleAsBuilt = () => {
+  const dist = `${pathToFileURL(resolve(ROOT, 'dist')).href}/`;
+  registerHooks({
+    load: (url, context, nextLoad) =>
+      url.startsWith(dist) && url.endsWith('.mjs')
+        ? { format: 'module', source: readFileSync(fileURLToPath(url)), shortCircuit: true }
+        : nextLoad(url, context),
+  });
+};
+
 const loadHandler = (): Promise<Handler> => {
   if (!existsSync(BUNDLE)) {
     return Promise.reject(new Error(`${BUNDLE} is missing: run \`npm run build\` first`));
   }
   // Imported once per process: like a warm Lambda, the module keeps its clients between calls.
+  if (!handlerModule) loadBundleAsBuilt();
   handlerModule ??= import(pathToFileURL(BUNDLE).href).then(
     (module: { handler: Handler }) => module.handler,
   );
