@@ -195,7 +195,8 @@ describe('MeetingClient', () => {
   });
 
   it('without a deadline, waits for a socket no longer than maxAttempts × timeoutMs', async () => {
-    // Prepare: something else holds the pool's only socket and never lets go
+    // Prepare: something else holds the pool's only socket for 3 s; a client that waited longer
+    // than its budget would then get it and send
     const single = new MeetingClient({
       ...options,
       baseUrl: sim.baseUrl,
@@ -204,7 +205,7 @@ describe('MeetingClient', () => {
       maxSockets: 1,
     });
     sim.addToken('tok-hog');
-    sim.script('tok-hog', { hang: true });
+    sim.script('tok-hog', { delayMs: 3000, status: 200 });
     const hog = httpRequest(`${sim.baseUrl}/v1/usg/acs/token`, {
       method: 'DELETE',
       agent: single.agent,
