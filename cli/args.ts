@@ -7,12 +7,15 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Characters Secrets Manager allows in a secret name. */
 export const SECRET_PREFIX_PATTERN = /^[A-Za-z0-9/_+=.@-]{0,256}$/;
 export const DEFAULT_SECRET_PREFIX = 'meeting/service-accounts/';
+/** The most records GET /revocations/{accountId} answers. */
+export const MAX_HISTORY = 50;
 
 export const USAGE = `meeting-revoke: revoke Huawei Cloud Meeting tokens through the meeting-token-revoker API
 
 Usage:
   meeting-revoke <accountId> [--reason TEXT] [--idempotency-key KEY]
-  meeting-revoke revoke <accountId> [...]      the same, for an account named "history" or "revoke"
+  meeting-revoke revoke <accountId> [...]      the same; needed for an account named history,
+                                               rotate, revoke or help
   meeting-revoke history <accountId> [--limit N]
   meeting-revoke rotate <accountId> [--secret-prefix PREFIX] [--region REGION]
   meeting-revoke --help
@@ -23,7 +26,8 @@ Options:
   --region REGION         region to sign for (default: from an execute-api host, else $AWS_REGION)
   --reason TEXT           why, stored with the outcome record (at most 256 characters)
   --idempotency-key KEY   a repeat within an hour returns the first answer, no new revocation
-  --limit N               history: at most N records, newest first (1-50, default 50)
+  --limit N               history: the N newest records (default 50; more is capped at 50, as
+                          the API caps it)
   --secret-prefix PREFIX  rotate: the account's secret is PREFIX<accountId> (default:
                           $SECRET_PREFIX, else meeting/service-accounts/)
   --json                  print the API's answer as it came, JSON, on stdout
@@ -117,10 +121,12 @@ export const parseCommand = (argv: readonly string[]): Command => {
       throw new UsageError('--reason and --idempotency-key are for revoking, not history');
     }
     if (values.limit === undefined) return { kind: 'history', accountId, common };
-    if (!/^\d{1,2}$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 50) {
-      throw new UsageError('--limit must be a whole number from 1 to 50');
+    if (!/^\d+$/.test(values.limit) || Number(values.limit) < 1) {
+      throw new UsageError('--limit must be a whole number from 1 (more than 50 answers 50)');
     }
-    return { kind: 'history', accountId, limit: Number(values.limit), common };
+    // The API answers at most 50 and caps a larger limit; asking for that is what it answers.
+    const limit = Math.min(Number(values.limit), MAX_HISTORY);
+    return { kind: 'history', accountId, limit, common };
   }
   if (values.limit !== undefined) throw new UsageError('--limit is for history');
   if (values.reason !== undefined && values.reason.length > 256) {

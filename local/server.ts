@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { registerHooks } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { accountsFileFor, type LocalAccount, loadAccounts } from './accounts.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from './httpApiEvent.js';
 import { type LocalDynamo, startDynalite } from './localDynamo.js';
 import { MeetingSimulator } from './MeetingSimulator.js';
+import { refusalOf } from './requestGuard.js';
 import { SecretsManagerStandIn } from './SecretsManagerStandIn.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -62,11 +64,26 @@ export interface LocalMode {
 
 let handlerModule: Promise<Handler> | undefined;
 
+/**
+ * tsx (which runs local mode) rewrites every ES module it loads and drops the bundle's source map
+ * for its own; the bundle is plain JavaScript, so it and its chunks are loaded exactly as built.
+ */
+const loadBundleAsBuilt = () => {
+  const dist = `${pathToFileURL(resolve(ROOT, 'dist')).href}/`;
+  registerHooks({
+    load: (url, context, nextLoad) =>
+      url.startsWith(dist) && url.endsWith('.mjs')
+        ? { format: 'module', source: readFileSync(fileURLToPath(url)), shortCircuit: true }
+        : nextLoad(url, context),
+  });
+};
+
 const loadHandler = (): Promise<Handler> => {
   if (!existsSync(BUNDLE)) {
     return Promise.reject(new Error(`${BUNDLE} is missing: run \`npm run build\` first`));
   }
   // Imported once per process: like a warm Lambda, the module keeps its clients between calls.
+  if (!handlerModule) loadBundleAsBuilt();
   handlerModule ??= import(pathToFileURL(BUNDLE).href).then(
     (module: { handler: Handler }) => module.handler,
   );
@@ -259,8 +276,14 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       secretsManager: secrets.endpoint,
       meeting: meetingApiBaseUrl,
     });
+    // Stack traces name lambda/*.ts lines, as NODE_OPTIONS=--enable-source-maps does for the
+    // deployed function; it applies to code loaded from here on, so before the bundle.
+    process.setSourceMapsEnabled(true);
     // Only now: Powertools reads its settings from the environment when the bundle loads.
     const handler = await loadHandler();
+
+    /** Known once listening (port 0 picks one); requests only arrive after that. */
+    let listeningPort = options.port ?? DEFAULT_PORT;
 
     // One invocation at a time, as one Lambda instance works; a request waits for the previous.
     let queue: Promise<unknown> = Promise.resolve();
@@ -341,6 +364,13 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
     };
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number | string> => {
+      const refusal = refusalOf(req.method, req.headers, listeningPort);
+      if (refusal) {
+        // Refused before the body is read: close rather than drain whatever was sent.
+        return json(res, refusal.status, errorBody(refusal.code, refusal.message), {
+          Connection: 'close',
+        });
+      }
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path === '/' && req.method === 'GET') return json(res, 200, index());
       if (path.startsWith('/_local/')) return localRoute(req, res, path);
@@ -395,6 +425,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       });
     });
     const { port } = httpServer.address() as AddressInfo;
+    listeningPort = port;
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -457,7 +488,7 @@ const banner = (local: LocalMode, simulated: boolean, seconds: string): string =
     'Try:',
     `  curl -s -X POST -H 'content-type: application/json' -d '{"accountId":"${sample}"}' ${url}/revocations`,
     `  curl -s ${url}/revocations/${sample}`,
-    `  curl -s -X POST ${url}/_local/sweep`,
+    `  curl -s -X POST -H 'content-type: application/json' ${url}/_local/sweep`,
     `  curl -s -X POST -H 'content-type: application/json' -d '{"accountIds":["${sample}"]}' ${url}/_local/offboard`,
     `  npm run -s cli -- ${sample} --api ${url}`,
     `  npm run -s cli -- history ${sample} --api ${url}`,

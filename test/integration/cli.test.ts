@@ -103,6 +103,13 @@ describe('meeting-revoke against local mode', () => {
     expect(body.items.map((item) => item.outcome)).toEqual(['ALREADY_REVOKED']);
   });
 
+  it('takes --limit 99 as the API does: every record up to 50', async () => {
+    const history = await cli(['history', 'ops-json', '--limit', '99', '--json', ...api()]);
+    expect(history.code).toBe(0);
+    const body = JSON.parse(history.stdout) as { items: { outcome: string }[] };
+    expect(body.items.map((item) => item.outcome)).toEqual(['ALREADY_REVOKED', 'REVOKED']);
+  });
+
   it('revokes an account named "history" through the explicit revoke command', async () => {
     const result = await cli(['revoke', 'history', ...api()]);
     expect(result.code).toBe(0);

@@ -91,12 +91,10 @@ describe('DynamoDB throttling and 5xx on the outcome record (HTTP)', () => {
     h.addAccount('svc-stall', newToken());
     failRecordWrites({ kind: 'hang' }, 1);
     // Act
-    const started = Date.now();
     const response = await post('svc-stall');
-    // Assess: well within the function's 29 s, not at its end
+    // Assess: the stalled write was given up on and written again, not waited out
     expect(response.statusCode).toBe(200);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(proxy.requestsFor(PUT_ITEM, isRecord)).toHaveLength(2);
+    expect(proxy.requestsFor(PUT_ITEM, isRecord).map((r) => r.fault)).toEqual(['hang', undefined]);
     expect(await recordsOf(h, 'svc-stall')).toHaveLength(1);
   });
 

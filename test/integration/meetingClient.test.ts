@@ -98,20 +98,18 @@ describe('MeetingClient', () => {
     });
     sim.addToken('tok-hang');
     sim.script('tok-hang', { hang: true });
-    const started = Date.now();
     const result = await quick.logout('tok-hang', { requestId });
     quick.close();
     expect(result).toMatchObject({ outcome: 'FAILED', attempts: 2, failure: 'timeout' });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(sim.callsFor('tok-hang')).toHaveLength(2);
   });
 
   it('does not wait for a Retry-After that would pass the deadline', async () => {
-    // Prepare
+    // Prepare: a client that waited the 3 s would then try again
     sim.addToken('tok-later');
-    sim.script('tok-later', { status: 429, headers: { 'Retry-After': '20' } });
+    sim.script('tok-later', { status: 429, headers: { 'Retry-After': '3' } });
     // Act
-    const started = Date.now();
-    const result = await client.logout('tok-later', { requestId, deadline: Date.now() + 5000 });
+    const result = await client.logout('tok-later', { requestId, deadline: Date.now() + 2000 });
     // Assess
     expect(result).toMatchObject({
       outcome: 'FAILED',
@@ -119,7 +117,7 @@ describe('MeetingClient', () => {
       upstreamStatus: 429,
       failure: 'http-429',
     });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(sim.callsFor('tok-later')).toHaveLength(1);
   });
 
   it('validates: dead on 401, alive on 200, unknown when upstream cannot say', async () => {
@@ -188,19 +186,17 @@ describe('MeetingClient', () => {
     const holding = single.logout('tok-holds-socket', { requestId });
     await until(() => sim.requests.length === 1);
     // Act: 400 ms left, so no socket later than 100 ms from now will do
-    const started = Date.now();
-    const result = await single.logout('tok-waits', { requestId, deadline: started + 400 });
-    const elapsed = Date.now() - started;
+    const result = await single.logout('tok-waits', { requestId, deadline: Date.now() + 400 });
     await holding;
     single.close();
-    // Assess
+    // Assess: given up before the socket came free (300 ms on); waiting would have sent it
     expect(result).toMatchObject({ outcome: 'FAILED', attempts: 1, failure: 'timeout' });
-    expect(elapsed).toBeLessThan(250);
     expect(sim.callsFor('tok-waits')).toHaveLength(0);
   });
 
   it('without a deadline, waits for a socket no longer than maxAttempts × timeoutMs', async () => {
-    // Prepare: something else holds the pool's only socket and never lets go
+    // Prepare: something else holds the pool's only socket for 3 s; a client that waited longer
+    // than its budget would then get it and send
     const single = new MeetingClient({
       ...options,
       baseUrl: sim.baseUrl,
@@ -209,7 +205,7 @@ describe('MeetingClient', () => {
       maxSockets: 1,
     });
     sim.addToken('tok-hog');
-    sim.script('tok-hog', { hang: true });
+    sim.script('tok-hog', { delayMs: 3000, status: 200 });
     const hog = httpRequest(`${sim.baseUrl}/v1/usg/acs/token`, {
       method: 'DELETE',
       agent: single.agent,
@@ -227,7 +223,6 @@ describe('MeetingClient', () => {
     // Assess: two attempts, each waiting 2 × 100 ms at most
     expect(result).toMatchObject({ outcome: 'FAILED', attempts: 2, failure: 'timeout' });
     expect(elapsed).toBeGreaterThanOrEqual(390);
-    expect(elapsed).toBeLessThan(1000);
     expect(sim.callsFor('tok-starved')).toHaveLength(0);
   });
 
@@ -235,15 +230,13 @@ describe('MeetingClient', () => {
     // Prepare
     const quick = new MeetingClient({ ...options, baseUrl: sim.baseUrl, timeoutMs: 200 });
     sim.addToken('tok-slow-body');
-    sim.script('tok-slow-body', { status: 200, bodyDelayMs: 1000 });
+    // The body would take longer than the test may run: a client waiting for it never answers.
+    sim.script('tok-slow-body', { status: 200, bodyDelayMs: 60_000 });
     // Act
-    const started = Date.now();
     const result = await quick.logout('tok-slow-body', { requestId });
-    const elapsed = Date.now() - started;
     quick.close();
     // Assess
     expect(result).toMatchObject({ outcome: 'REVOKED', attempts: 1, upstreamStatus: 200 });
-    expect(elapsed).toBeLessThan(500);
     expect(sim.callsFor('tok-slow-body')).toHaveLength(1);
   });
 

@@ -144,11 +144,18 @@ describe('MeetingSimulator', () => {
     ]);
 
     // Act
+    sim.addToken('tok-prompt');
     const a = await logout('tok-flaky');
     const b = await logout('tok-flaky');
-    const started = Date.now();
-    const c = await logout('tok-flaky');
-    const elapsed = Date.now() - started;
+    // The delayed answer is overtaken by one sent after it.
+    const settled: string[] = [];
+    const delayed = logout('tok-flaky').then((r) => {
+      settled.push('delayed');
+      return r;
+    });
+    await vi.waitFor(() => expect(sim.callsFor('tok-flaky')).toHaveLength(3));
+    await logout('tok-prompt').then(() => settled.push('prompt'));
+    const c = await delayed;
     const d = await logout('tok-flaky');
 
     // Assess
@@ -158,7 +165,7 @@ describe('MeetingSimulator', () => {
     expect(b.headers.get('retry-after')).toBe('1');
     expect(((await b.json()) as { error_code: string }).error_code).toBe('APIG.0308');
     expect(c.status).toBe(200);
-    expect(elapsed).toBeGreaterThanOrEqual(110);
+    expect(settled).toEqual(['prompt', 'delayed']);
     expect(d.status).toBe(401); // the repeated last behaviour now meets a dead token
   });
 
@@ -201,16 +208,12 @@ describe('MeetingSimulator', () => {
     for (let i = 0; i < 5; i += 1) sim.addToken(`tok-${i}`);
 
     // Act
-    const started = Date.now();
     await Promise.all([0, 1, 2, 3, 4].map((i) => logout(`tok-${i}`).then((r) => r.text())));
-    const elapsed = Date.now() - started;
     const opened = sim.connectionsOpened;
     await logout('tok-0').then((r) => r.text());
 
-    // Assess
+    // Assess: the latency held every request until all five were in
     expect(sim.maxInFlight).toBe(5);
-    expect(elapsed).toBeGreaterThanOrEqual(75);
-    expect(elapsed).toBeLessThan(1000);
     expect(sim.connectionsOpened).toBe(opened); // the pooled keep-alive socket was reused
   });
 
@@ -224,12 +227,10 @@ describe('MeetingSimulator', () => {
     }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(own.requests).toHaveLength(1));
 
-    // Act
-    const started = Date.now();
+    // Act: stop() resolves although the request would hang for ever
     await own.stop();
 
-    // Assess
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Assess: the server ended the hanging request rather than waiting for it
     expect(await pending).toBeInstanceOf(Error);
   });
 });
@@ -374,7 +375,6 @@ describe('SecretsManagerStandIn', () => {
     sm.put('zzz/meeting/service-accounts/y', 'x');
 
     // Act
-    const started = Date.now();
     const names: string[] = [];
     const pages = paginateListSecrets(
       { client },
@@ -383,14 +383,12 @@ describe('SecretsManagerStandIn', () => {
     for await (const page of pages) {
       for (const secret of page.SecretList ?? []) names.push(secret.Name!);
     }
-    const elapsed = Date.now() - started;
 
-    // Assess
+    // Assess (how fast is a benchmark's question)
     expect(names).toHaveLength(10_000);
     expect(names[0]).toBe('meeting/service-accounts/acct-00000');
     expect([...names].sort()).toEqual(names);
     expect(sm.calls).toHaveLength(100);
-    expect(elapsed).toBeLessThan(3000);
   });
 
   it('batch-gets by id list (with errors for missing ids) and by filter with pagination', async () => {

@@ -161,17 +161,15 @@ describe('sweep, inline', () => {
     const tokens = seed(1000);
     const connectionsBefore = h.meeting.connectionsOpened;
     // Act
-    const started = performance.now();
     const summary = await h.invoke(scheduleEvent(), fakeContext({ remainingMs: 300_000 }));
-    const elapsed = performance.now() - started;
     // Assess
     expect(summary).toEqual({ processed: 1000, outcomes: { REVOKED: 1000 } });
     expect(await allRecords(h)).toHaveLength(1000);
     expect(tokens.every((t) => !h.meeting.isLive(t))).toBe(true);
-    expect(h.meeting.maxInFlight).toBeLessThanOrEqual(8);
+    // Eight at a time, never more, on at most eight connections: the pool is filled, not exceeded
+    // (how long it takes is BENCHMARKS.md's question).
+    expect(h.meeting.maxInFlight).toBe(8);
     expect(h.meeting.connectionsOpened - connectionsBefore).toBeLessThanOrEqual(8);
-    // The ideal is 1000 x 50 ms / 8 = 6.25 s; anything near it shows the pool is kept full.
-    expect(elapsed).toBeLessThan(20_000);
   }, 60_000);
 });
 

@@ -8,7 +8,7 @@ import {
   signingRegion,
   UsageError,
 } from '../../cli/apiUrl.js';
-import { parseCommand } from '../../cli/args.js';
+import { parseCommand, USAGE } from '../../cli/args.js';
 
 describe('parseCommand', () => {
   it('reads a revocation with its options in any order', () => {
@@ -38,6 +38,26 @@ describe('parseCommand', () => {
     });
   });
 
+  it.each([
+    ['50', 50],
+    ['51', 50],
+    ['99', 50],
+    ['1', 1],
+  ])('takes --limit %s as the API does: %i records at most', (given, limit) => {
+    expect(parseCommand(['history', 'ops', '--limit', given])).toMatchObject({ limit });
+  });
+
+  it.each([['history'], ['revoke'], ['help']])(
+    'revokes an account named %s with the explicit revoke word',
+    (accountId) => {
+      expect(parseCommand(['revoke', accountId])).toMatchObject({ kind: 'revoke', accountId });
+    },
+  );
+
+  it('names every account that needs the revoke word in its help text', () => {
+    expect(USAGE).toMatch(/needed for an account named history,\s+rotate, revoke or help/);
+  });
+
   it.each([['--help'], ['-h'], ['help']])('recognises %s', (flag) => {
     expect(parseCommand([flag])).toEqual({ kind: 'help' });
   });
@@ -49,7 +69,9 @@ describe('parseCommand', () => {
     [['bad id']],
     [['-leading']],
     [['ops', '--limit', '5']],
-    [['history', 'ops', '--limit', '51']],
+    [['history', 'ops', '--limit', '0']],
+    [['history', 'ops', '--limit', '-1']],
+    [['history', 'ops', '--limit', '5.5']],
     [['ops', '--idempotency-key', '']],
     [['ops', '--api']],
   ])('refuses %j', (argv) => {

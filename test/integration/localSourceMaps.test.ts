@@ -1,0 +1,59 @@
+// Local mode's stack traces point at lambda/*.ts, as the deployed function's do
+// (NODE_OPTIONS=--enable-source-maps), not at minified dist/handler.mjs columns. Runs in a
+// process of its own: vitest's workers map stack traces whatever local mode does.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let dataDir: string;
+
+// Starts local mode as `npm start` does, then has the bundle it loaded refuse an event no trigger
+// accepts, and prints that error's stack.
+const SCRIPT = `
+import { pathToFileURL } from 'node:url';
+import { BUNDLE, startLocal } from './local/server.ts';
+const local = await startLocal({ port: 0, dataDir: process.env.DATA_DIR });
+const { handler } = await import(pathToFileURL(BUNDLE).href);
+const context = { getRemainingTimeInMillis: () => 10_000, awsRequestId: 'maps', functionName: 'f' };
+try {
+  await handler({ 'detail-type': 'Nothing We Know' }, context);
+  console.log('no error');
+} catch (error) {
+  console.log(error.stack);
+} finally {
+  await local.stop();
+}
+`;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'local-maps-'));
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+it('maps a stack trace from the bundle local mode runs back to lambda/ sources', () => {
+  // Prepare: no source-map setting inherited from the test runner.
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+
+  // Act
+  const stack = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '--eval', SCRIPT],
+    {
+      cwd: root,
+      env: { ...env, DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+
+  // Assess
+  expect(stack).toMatch(/lambda\/[\w/]+\.ts:\d+:\d+/);
+  expect(stack).not.toMatch(/handler\.mjs:\d+:\d+/);
+}, 60_000);
