@@ -57,7 +57,7 @@ export interface AlarmsProps {
   readonly outcomeEvents: boolean;
 }
 
-/** The `trigger` dimension values the function emits (CONTRACT §5). */
+/** The `trigger` dimension values the function emits (see the README's outcome records). */
 export const triggers = ['api', 'offboarding', 'schedule'] as const;
 
 const period = Duration.minutes(5);

@@ -1,5 +1,5 @@
 // The HTTP API for ops tools: POST /revocations and GET /revocations/{accountId}, SigV4 (IAM) only;
-// every other request goes to the function too, so it answers with CONTRACT §4.1's 404 or 405.
+// every other request goes to the function too, so it answers with the API's JSON 404 or 405.
 import { ArnFormat, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -106,12 +106,12 @@ export class RevocationApi extends Construct {
       authorizer,
     });
     // Any other method on a known path reaches the function, which answers 405 with an Allow
-    // header (CONTRACT §4.1); without these API Gateway would answer a bare 404 itself.
+    // header; without these API Gateway would answer a bare 404 itself.
     for (const path of ['/revocations', '/revocations/{accountId}']) {
       this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration, authorizer });
     }
     // The $default route: a request no other route matches reaches the function, which answers
-    // CONTRACT §4.1's JSON 404 with an X-Request-ID instead of API Gateway's bare one. Added last
+    // the API's JSON 404 with an X-Request-ID instead of API Gateway's bare one. Added last
     // (not as the API's defaultIntegration) so the shared integration keeps the logical id it got
     // from the first route, and a deploy does not replace it.
     new apigw.HttpRoute(this.api, 'DefaultRoute', {

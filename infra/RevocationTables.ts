@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export class RevocationTables extends Construct {
-  /** CONTRACT §5: one item per revocation outcome, newest last within an account. */
+  /** The outcome records: one item per revocation outcome, newest last within an account. */
   public readonly outcomes: dynamodb.Table;
   /** Powertools idempotency: partition key `id`, TTL attribute `expiration`. */
   public readonly idempotency: dynamodb.Table;

@@ -168,7 +168,7 @@ export class RevokerFunction extends Construct {
         // subsegment per AWS call only on request, as that costs cold start (lambda/commons/tracing.ts).
         POWERTOOLS_TRACE_ENABLED: config.sdkTracing ? 'true' : 'false',
         // The extensions are set only when switched on, so the default deployment's environment
-        // is exactly CONTRACT §3's and the function behaves as the contract describes.
+        // is exactly the documented one (README, Configuration) and the function behaves as described there.
         ...(config.verifyRevocation ? { VERIFY_REVOCATION: 'true' } : {}),
         // The ARN rather than the name as given: the variable and the IAM statement below are
         // one value, so the function can only ever publish where it is allowed to.

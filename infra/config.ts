@@ -64,10 +64,10 @@ export interface RevokerConfig {
   readonly apiThrottleBurstLimit: number;
   readonly alarmEmail: string | undefined;
   readonly logRetentionDays: number;
-  /** Extension (issue 8): check with Huawei's validate API that a REVOKED token is really dead. */
+  /** Extension: check with Huawei's validate API that a REVOKED token is really dead. */
   readonly verifyRevocation: boolean;
   /**
-   * Extension (issue 8): the EventBridge bus, a name (same account and region) or an ARN, that
+   * Extension: the EventBridge bus, a name (same account and region) or an ARN, that
    * hears of every outcome; undefined: no events are published.
    */
   readonly outcomeEventBusName: string | undefined;

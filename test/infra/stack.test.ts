@@ -149,7 +149,7 @@ describe('the function', () => {
     ).toThrow(BundleMissingError);
   });
 
-  it('gets the environment of CONTRACT §3 and the Powertools settings', () => {
+  it('gets the documented environment and the Powertools settings', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -840,7 +840,7 @@ describe('the alarms', () => {
   });
 });
 
-describe('the extensions (issue 8): verification and outcome events', () => {
+describe('the extensions: verification and outcome events', () => {
   const busArn = (name: string) => `arn:aws:events:eu-west-1:123456789012:event-bus/${name}`;
   const foreignBus = 'arn:aws:events:eu-west-1:210987654321:event-bus/central-outcomes';
 
