@@ -13,7 +13,7 @@ export interface OffboardingRuleProps {
   readonly sources: readonly string[];
 }
 
-/** CONTRACT §4.2: the detail-type the identity system emits when an account is offboarded. */
+/** The detail-type the identity system emits when an account is offboarded. */
 export const offboardingDetailType = 'Account Offboarded';
 
 export class OffboardingRule extends Construct {

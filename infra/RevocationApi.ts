@@ -1,5 +1,6 @@
 // The HTTP API for ops tools: POST /revocations and GET /revocations/{accountId}, SigV4 (IAM) only;
-// every other request goes to the function too, so it answers with CONTRACT §4.1's 404 or 405.
+// every other request goes to the function too, so it answers with the API's JSON 404 or 405.
+import { ArnFormat, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -47,7 +48,10 @@ export class RevocationApi extends Construct {
     });
     const authorizer = new HttpIamAuthorizer();
 
+    const stack = Stack.of(this);
     this.api = new apigw.HttpApi(this, 'Api', {
+      // The stack's name, so two copies (staging, production) are told apart in the console.
+      apiName: stack.stackName,
       description: 'meeting-token-revoker: revoke a service account token, read its history',
       // The stage below carries throttling and access logs, which the implicit one cannot.
       createDefaultStage: false,
@@ -56,8 +60,24 @@ export class RevocationApi extends Construct {
       defaultAuthorizer: authorizer,
     });
 
+    // Under /aws/vendedlogs/, which API Gateway may write to without a CloudWatch Logs resource
+    // policy entry (that policy has a small size limit shared by the whole account, and a full one
+    // fails the stage's creation). The stack id's UUID makes the name unique per stack instance,
+    // so a retained group of a deleted copy never blocks the next deploy.
+    const instance = Fn.select(2, Fn.split('/', stack.stackId));
+    const accessLogGroupName = `/aws/vendedlogs/apigateway/${stack.stackName}-${instance}`;
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupName: accessLogGroupName,
       retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    // API Gateway stores the destination without the `:*` the log group's Arn attribute ends in;
+    // giving it that form keeps drift detection quiet.
+    const accessLogArn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: accessLogGroupName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
@@ -66,7 +86,7 @@ export class RevocationApi extends Construct {
       // script from turning into a flood of calls against Huawei.
       throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
       accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        destination: { bind: () => ({ destinationArn: accessLogArn }) },
         format: AccessLogFormat.custom(JSON.stringify(accessLogFormat)),
       },
     });
@@ -86,12 +106,12 @@ export class RevocationApi extends Construct {
       authorizer,
     });
     // Any other method on a known path reaches the function, which answers 405 with an Allow
-    // header (CONTRACT §4.1); without these API Gateway would answer a bare 404 itself.
+    // header; without these API Gateway would answer a bare 404 itself.
     for (const path of ['/revocations', '/revocations/{accountId}']) {
       this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration, authorizer });
     }
     // The $default route: a request no other route matches reaches the function, which answers
-    // CONTRACT §4.1's JSON 404 with an X-Request-ID instead of API Gateway's bare one. Added last
+    // the API's JSON 404 with an X-Request-ID instead of API Gateway's bare one. Added last
     // (not as the API's defaultIntegration) so the shared integration keeps the logical id it got
     // from the first route, and a deploy does not replace it.
     new apigw.HttpRoute(this.api, 'DefaultRoute', {

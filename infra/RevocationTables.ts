@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export class RevocationTables extends Construct {
-  /** CONTRACT §5: one item per revocation outcome, newest last within an account. */
+  /** The outcome records: one item per revocation outcome, newest last within an account. */
   public readonly outcomes: dynamodb.Table;
   /** Powertools idempotency: partition key `id`, TTL attribute `expiration`. */
   public readonly idempotency: dynamodb.Table;
@@ -19,9 +19,12 @@ export class RevocationTables extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // The history is the proof that a token was revoked: it outlives the stack and resists a stray delete.
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
+      // The history is the proof that a token was revoked, and what keeps the next sweep from sending
+      // revoked tokens to Huawei again: it outlives the stack (and any replacement), but not a
+      // failed first create, which would strand an empty table. No deletion protection for the same
+      // reason: it would stop that rollback; termination protection guards the stack, and
+      // point-in-time recovery leaves a 35-day backup of a table deleted by hand.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.idempotency = new dynamodb.Table(this, 'Idempotency', {

@@ -1,7 +1,8 @@
-// The one function behind every trigger: the `npm run build` bundle, its log group, and exactly the access it needs.
+// One deployment of the `npm run build` bundle: the API function or the worker, each with its own
+// log group, reserved concurrency and exactly the access its triggers need.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,13 +15,24 @@ import type { RevokerConfig } from './config.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { BundleMissingError } from './errors.js';
 
+/**
+ * What a deployment of the bundle serves. `api`: the HTTP API only, invoked synchronously by API
+ * Gateway, so an ops request never waits behind a sweep. `worker`: the schedule, offboarding
+ * events and the work queue; it alone may enumerate secrets and enqueue work.
+ */
+export type RevokerKind = 'api' | 'worker';
+
 export interface RevokerFunctionProps {
+  readonly kind: RevokerKind;
   readonly config: RevokerConfig;
+  /** undefined: the function draws on the account's unreserved pool. */
+  readonly reservedConcurrency: number | undefined;
   /** Absolute path of the directory holding `handler.mjs` (and its source map). */
   readonly codePath: string;
   readonly outcomeTable: dynamodb.ITable;
   readonly idempotencyTable: dynamodb.ITable;
-  readonly workQueue: sqs.IQueue;
+  /** The queue the worker's sweep fans out to; the API function gets none. */
+  readonly workQueue?: sqs.IQueue;
 }
 
 /** The Powertools service name, also the `service` dimension of every metric the function emits. */
@@ -37,28 +49,39 @@ export class RevokerFunction extends Construct {
    */
   public static readonly timeout = Duration.seconds(29);
 
+  public readonly kind: RevokerKind;
   public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
   /** The bus outcome events go to (`outcomeEventBusName`); undefined when they are off. */
   public readonly outcomeEventBus: events.IEventBus | undefined;
-  /** Asynchronous invocations (offboarding events, the sweep) that failed every retry. */
-  public readonly failedInvocations: DeadLetterQueue;
+  /** The worker's asynchronous invocations (offboarding events, sweeps) that failed every retry. */
+  public readonly failedInvocations: DeadLetterQueue | undefined;
 
   public constructor(scope: Construct, id: string, props: RevokerFunctionProps) {
     super(scope, id);
-    const { config } = props;
+    const { config, kind } = props;
+    this.kind = kind;
+    const worker = kind === 'worker';
+    if (worker !== (props.workQueue !== undefined)) {
+      throw new Error(`${this.node.path}: the worker, and only the worker, has a work queue`);
+    }
 
     const entry = join(props.codePath, 'handler.mjs');
     if (!existsSync(entry)) throw new BundleMissingError(entry);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: config.logRetentionDays as logs.RetentionDays,
+      // Kept when the stack is deleted (they are evidence), but not after a failed first create,
+      // which would otherwise leave orphans behind for a rollback nobody asked to keep.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'meeting-token-revoker: read service-account tokens, record outcomes',
+      description: worker
+        ? 'meeting-token-revoker worker: enumerate and read service-account tokens, record outcomes, queue work'
+        : 'meeting-token-revoker API: read service-account tokens, record outcomes',
     });
     this.logGroup.grantWrite(role);
 
@@ -71,17 +94,23 @@ export class RevokerFunction extends Construct {
           ? events.EventBus.fromEventBusArn(this, 'OutcomeEventBus', busName)
           : events.EventBus.fromEventBusName(this, 'OutcomeEventBus', busName);
 
-    this.failedInvocations = new DeadLetterQueue(this, 'FailedInvocations', {
-      label: 'failed-invocations',
-      holds:
-        "offboarding events and sweeps whose invocation still failed after Lambda's asynchronous retries",
-      action:
-        'Each message carries the original event and the error: fix the cause (see the function logs), then send the event again (the revocation is idempotent, revoked accounts answer ALREADY_REVOKED).',
-      deadLetterOf: "the function's asynchronous invocations (its on-failure destination)",
-    });
+    // Only the worker is invoked asynchronously; API Gateway waits for the API function's answer.
+    this.failedInvocations = worker
+      ? new DeadLetterQueue(this, 'FailedInvocations', {
+          label: 'failed-invocations',
+          holds:
+            "offboarding events and sweeps whose invocation still failed after Lambda's asynchronous retries",
+          action:
+            'Each message carries the original event and the error: fix the cause (see the worker function logs), then send the event again (the revocation is idempotent, revoked accounts answer ALREADY_REVOKED).',
+          deadLetterOf:
+            "the worker function's asynchronous invocations (its on-failure destination)",
+        })
+      : undefined;
 
     this.function = new lambda.Function(this, 'Function', {
-      description: 'Revokes Huawei Cloud Meeting tokens held in Secrets Manager',
+      description: worker
+        ? 'Revokes Huawei Cloud Meeting tokens: sweeps, offboarding events and queued work'
+        : 'Revokes Huawei Cloud Meeting tokens: the HTTP API for ops tools',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       // The very bundle `npm run build` produced and the tests ran: no second bundling here.
@@ -104,13 +133,21 @@ export class RevokerFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // Never above INFO: the metric lines (EMF) the custom-metric alarms watch carry no `level`,
+      // and a higher application log level lets Lambda drop them, freezing those alarms at OK.
+      // test/infra/functions.test.ts holds every function to INFO.
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      // The only brake on how hard a sweep or an offboarding wave can hit Huawei's API.
-      reservedConcurrentExecutions: config.reservedConcurrency,
+      // The worker's: the only brake on how hard a sweep or an offboarding wave can hit Huawei's
+      // API. The API function's: capacity of its own that no sweep can take away.
+      reservedConcurrentExecutions: props.reservedConcurrency,
       // Two retries over up to six hours ride out a Huawei outage; then the event is parked.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(this.failedInvocations.queue),
+      ...(this.failedInvocations !== undefined
+        ? {
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+            onFailure: new SqsDestination(this.failedInvocations.queue),
+          }
+        : {}),
       environment: {
         MEETING_API_BASE_URL: config.meetingApiBaseUrl,
         MEETING_ACCEPT_LANGUAGE: config.meetingAcceptLanguage,
@@ -121,7 +158,8 @@ export class RevokerFunction extends Construct {
         SECRET_TOKEN_FIELD: config.secretTokenField,
         OUTCOME_TABLE_NAME: props.outcomeTable.tableName,
         IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName,
-        WORK_QUEUE_URL: props.workQueue.queueUrl,
+        // Without it the API function could only fan out inline; it never sweeps anyway.
+        ...(props.workQueue !== undefined ? { WORK_QUEUE_URL: props.workQueue.queueUrl } : {}),
         SWEEP_CONCURRENCY: String(config.sweepConcurrency),
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
@@ -130,7 +168,7 @@ export class RevokerFunction extends Construct {
         // subsegment per AWS call only on request, as that costs cold start (lambda/commons/tracing.ts).
         POWERTOOLS_TRACE_ENABLED: config.sdkTracing ? 'true' : 'false',
         // The extensions are set only when switched on, so the default deployment's environment
-        // is exactly CONTRACT §3's and the function behaves as the contract describes.
+        // is exactly the documented one (README, Configuration) and the function behaves as described there.
         ...(config.verifyRevocation ? { VERIFY_REVOCATION: 'true' } : {}),
         // The ARN rather than the name as given: the variable and the IAM statement below are
         // one value, so the function can only ever publish where it is allowed to.
@@ -150,15 +188,17 @@ export class RevokerFunction extends Construct {
         resources: [secretArns],
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        // Neither action supports resource-level permissions. BatchGetSecretValue still needs
-        // GetSecretValue on every secret it returns, which the statement above limits to the prefix.
-        sid: 'EnumerateServiceAccountTokens',
-        actions: ['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue'],
-        resources: ['*'],
-      }),
-    );
+    if (worker) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          // Neither action supports resource-level permissions. BatchGetSecretValue still needs
+          // GetSecretValue on every secret it returns, which the statement above limits to the prefix.
+          sid: 'EnumerateServiceAccountTokens',
+          actions: ['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue'],
+          resources: ['*'],
+        }),
+      );
+    }
     if (config.secretsKmsKeyArn !== undefined) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -200,7 +240,7 @@ export class RevokerFunction extends Construct {
         resources: [props.idempotencyTable.tableArn],
       }),
     );
-    props.workQueue.grantSendMessages(role);
+    props.workQueue?.grantSendMessages(role);
     if (this.outcomeEventBus !== undefined) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -217,8 +257,9 @@ export class RevokerFunction extends Construct {
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only actions without resource-level permissions get "*": xray:PutTraceSegments, xray:PutTelemetryRecords, secretsmanager:ListSecrets and secretsmanager:BatchGetSecretValue.',
+      reason: worker
+        ? 'Only actions without resource-level permissions get "*": xray:PutTraceSegments, xray:PutTelemetryRecords, secretsmanager:ListSecrets and secretsmanager:BatchGetSecretValue.'
+        : 'Only actions without resource-level permissions get "*": xray:PutTraceSegments and xray:PutTelemetryRecords.',
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${config.secretPrefix}*]`,

@@ -1,4 +1,5 @@
-// The deployment, read top to bottom: storage, work queue, the function, its three triggers, alarms.
+// The deployment, read top to bottom: storage, work queue, the API function and the worker (one
+// bundle deployed twice), the API and the worker's three triggers, alarms.
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -24,7 +25,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export class RevokerStack extends Stack {
   public readonly tables: RevocationTables;
   public readonly work: WorkQueue;
+  /** The worker: the schedule, offboarding events and the work queue. */
   public readonly revoker: RevokerFunction;
+  /** Behind the HTTP API only, with capacity and permissions of its own. */
+  public readonly apiRevoker: RevokerFunction;
   public readonly api: RevocationApi;
   public readonly sweep: SweepSchedule;
   public readonly offboarding: OffboardingRule;
@@ -34,19 +38,35 @@ export class RevokerStack extends Stack {
     super(scope, id, {
       description:
         'meeting-token-revoker: revokes Huawei Cloud Meeting tokens held in Secrets Manager',
+      terminationProtection: props.config.terminationProtection,
       ...props,
     });
     const { config } = props;
-    const codePath = props.codePath ?? config.codePath;
+    const relativeCodePath = props.codePath ?? config.codePath;
+    const codePath = isAbsolute(relativeCodePath)
+      ? relativeCodePath
+      : resolve(root, relativeCodePath);
 
     this.tables = new RevocationTables(this, 'Tables');
     this.work = new WorkQueue(this, 'Work', { consumerTimeout: RevokerFunction.timeout });
+    // The same bundle twice: a wave of events or a big sweep can exhaust the worker's concurrency,
+    // never the API's, and the API function cannot enumerate secrets or enqueue work.
     this.revoker = new RevokerFunction(this, 'Revoker', {
+      kind: 'worker',
       config,
-      codePath: isAbsolute(codePath) ? codePath : resolve(root, codePath),
+      reservedConcurrency: config.reservedConcurrency,
+      codePath,
       outcomeTable: this.tables.outcomes,
       idempotencyTable: this.tables.idempotency,
       workQueue: this.work.queue,
+    });
+    this.apiRevoker = new RevokerFunction(this, 'ApiRevoker', {
+      kind: 'api',
+      config,
+      reservedConcurrency: config.apiReservedConcurrency,
+      codePath,
+      outcomeTable: this.tables.outcomes,
+      idempotencyTable: this.tables.idempotency,
     });
     const fn = this.revoker.function;
 
@@ -55,7 +75,7 @@ export class RevokerStack extends Stack {
       maxConcurrency: config.queueMaxConcurrency,
     });
     this.api = new RevocationApi(this, 'Http', {
-      handler: fn,
+      handler: this.apiRevoker.function,
       rateLimit: config.apiThrottleRateLimit,
       burstLimit: config.apiThrottleBurstLimit,
       logRetentionDays: config.logRetentionDays,
@@ -74,12 +94,44 @@ export class RevokerStack extends Stack {
 
     const deadLetters = [
       this.work.deadLetters,
-      this.revoker.failedInvocations,
+      ...(this.revoker.failedInvocations !== undefined ? [this.revoker.failedInvocations] : []),
       this.offboarding.deadLetters,
       this.sweep.deadLetters,
     ];
     this.alarms = new Alarms(this, 'Alarms', {
-      function: fn,
+      functions: [
+        {
+          label: 'api',
+          function: this.apiRevoker.function,
+          errorsMean:
+            'The API function threw past its error handler (API Gateway then answered 500): read the API function logs. A bad setting or an unrecorded outcome answers 500 without throwing and shows in the api-5xx alarm instead.',
+          throttlesMean:
+            'The API function hit its own reserved concurrency: ops callers got 429 or 500 answers. Raise apiReservedConcurrency, or find the caller sending too many requests (access log).',
+        },
+        {
+          label: 'worker',
+          function: fn,
+          errorsMean:
+            'The worker function threw: an invalid event, a missing or invalid setting, an AWS error, or an offboarding event or sweep with FAILED revocations. Read the worker function logs; asynchronous invocations are retried, then parked in the failed-invocations queue.',
+          throttlesMean:
+            'The worker function hit its reserved concurrency: offboarding events and sweeps were delayed (Lambda retries them), the API is not affected. Raise reservedConcurrency if Huawei can take it, or lower queueMaxConcurrency.',
+        },
+      ],
+      apiStage: this.api.stage,
+      tables: [
+        {
+          label: 'outcome-table',
+          table: this.tables.outcomes,
+          throttlesMean:
+            'DynamoDB throttled reads or writes of the outcome table: records may be late (retried) or missing (the answer says OUTCOME_NOT_RECORDED, the queue retries). Look for a hot account in the logs; on-demand tables throttle a single partition past its limits.',
+        },
+        {
+          label: 'idempotency-table',
+          table: this.tables.idempotency,
+          throttlesMean:
+            'DynamoDB throttled the idempotency table: duplicate events or repeated Idempotency-Key requests may fail instead of being answered from it. Check the function logs for the affected requests.',
+        },
+      ],
       workQueue: this.work.queue,
       deadLetters,
       email: config.alarmEmail,
@@ -95,7 +147,14 @@ export class RevokerStack extends Stack {
       description: "The execute-api ARNs to allow in an ops tool's IAM policy",
       value: `${this.api.routeArns.revoke},${this.api.routeArns.history}`,
     });
-    new CfnOutput(this, 'FunctionName', { value: fn.functionName });
+    new CfnOutput(this, 'FunctionName', {
+      description: 'The worker function: sweeps, offboarding events, the work queue',
+      value: fn.functionName,
+    });
+    new CfnOutput(this, 'ApiFunctionName', {
+      description: 'The function behind the HTTP API',
+      value: this.apiRevoker.function.functionName,
+    });
     new CfnOutput(this, 'OutcomeTableName', { value: this.tables.outcomes.tableName });
     new CfnOutput(this, 'WorkQueueUrl', { value: this.work.queue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', {

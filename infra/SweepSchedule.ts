@@ -14,7 +14,7 @@ export interface SweepScheduleProps {
   readonly enabled: boolean;
 }
 
-/** CONTRACT §4.3: the Scheduler input, with the context attributes Scheduler fills in per run. */
+/** The sweep's Scheduler input, with the context attributes Scheduler fills in per run. */
 export const sweepInput = {
   action: 'sweep',
   scheduledTime: scheduler.ContextAttribute.scheduledTime,

@@ -1,7 +1,7 @@
 // The CDK app: cdk.json context in, one stack out, checked by cdk-nag's AwsSolutions pack on every synth.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type RevokerConfig, readConfig } from './config.js';
+import { checkContextKeys, type RevokerConfig, readConfig } from './config.js';
 import { ContextError } from './errors.js';
 import { RevokerStack } from './RevokerStack.js';
 
@@ -10,6 +10,7 @@ export const app = new App();
 
 const configure = (): RevokerConfig => {
   try {
+    checkContextKeys(Object.keys(app.node.getAllContext()));
     return readConfig((key) => app.node.tryGetContext(key));
   } catch (error) {
     // A wrong setting is the operator's to fix: say which one, without a stack trace.

@@ -15,6 +15,7 @@ export const contextDefaults = {
   meetingRetryBaseMs: 100,
   sweepConcurrency: 8,
   reservedConcurrency: 10,
+  apiReservedConcurrency: 5,
   scheduleExpression: 'cron(0 2 * * ? *)',
   scheduleTimeZone: 'Etc/UTC',
   scheduleEnabled: true,
@@ -29,6 +30,7 @@ export const contextDefaults = {
   verifyRevocation: false,
   outcomeEventBusName: '',
   sdkTracing: false,
+  terminationProtection: true,
 } as const;
 
 export type ContextKey = keyof typeof contextDefaults;
@@ -47,8 +49,10 @@ export interface RevokerConfig {
   readonly meetingMaxAttempts: number;
   readonly meetingRetryBaseMs: number;
   readonly sweepConcurrency: number;
-  /** undefined: the function draws on the account's unreserved pool. */
+  /** The worker function's (schedule, offboarding, work queue); undefined: the unreserved pool. */
   readonly reservedConcurrency: number | undefined;
+  /** The API function's own, so ops requests never wait behind a sweep; undefined: the unreserved pool. */
+  readonly apiReservedConcurrency: number | undefined;
   readonly scheduleExpression: string;
   readonly scheduleTimeZone: string;
   readonly scheduleEnabled: boolean;
@@ -60,10 +64,10 @@ export interface RevokerConfig {
   readonly apiThrottleBurstLimit: number;
   readonly alarmEmail: string | undefined;
   readonly logRetentionDays: number;
-  /** Extension (issue 8): check with Huawei's validate API that a REVOKED token is really dead. */
+  /** Extension: check with Huawei's validate API that a REVOKED token is really dead. */
   readonly verifyRevocation: boolean;
   /**
-   * Extension (issue 8): the EventBridge bus, a name (same account and region) or an ARN, that
+   * Extension: the EventBridge bus, a name (same account and region) or an ARN, that
    * hears of every outcome; undefined: no events are published.
    */
   readonly outcomeEventBusName: string | undefined;
@@ -72,6 +76,8 @@ export interface RevokerConfig {
    * own active tracing is always on; this adds detail at a cold-start and CPU cost.
    */
   readonly sdkTracing: boolean;
+  /** CloudFormation termination protection: `cdk destroy` refuses until it is switched off. */
+  readonly terminationProtection: boolean;
 }
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -171,11 +177,12 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     throw new ContextError('scheduleTimeZone', `not an IANA time zone: "${scheduleTimeZone}"`);
   }
 
-  const reservedText = text('reservedConcurrency');
-  const reservedConcurrency =
-    reservedText === 'none' || reservedText === ''
-      ? undefined
-      : integer('reservedConcurrency', 2, 1000);
+  const reserved = (key: ContextKey, min: number): number | undefined => {
+    const value = text(key);
+    return value === 'none' || value === '' ? undefined : integer(key, min, 1000);
+  };
+  const reservedConcurrency = reserved('reservedConcurrency', 2);
+  const apiReservedConcurrency = reserved('apiReservedConcurrency', 1);
   const queueMaxConcurrency = integer('queueMaxConcurrency', 2, 1000);
   // Pollers beyond the reserved concurrency would only be throttled and bounce messages back.
   if (reservedConcurrency !== undefined && queueMaxConcurrency > reservedConcurrency) {
@@ -238,6 +245,7 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     meetingRetryBaseMs: integer('meetingRetryBaseMs', 1, 2000),
     sweepConcurrency: integer('sweepConcurrency', 1, 64),
     reservedConcurrency,
+    apiReservedConcurrency,
     scheduleExpression: matching(
       'scheduleExpression',
       /^(cron|rate|at)\(.+\)$/,
@@ -260,5 +268,50 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     verifyRevocation: flag('verifyRevocation'),
     outcomeEventBusName,
     sdkTracing: flag('sdkTracing'),
+    terminationProtection: flag('terminationProtection'),
   };
+};
+
+/**
+ * Context keys that belong to the CDK itself rather than to this app: feature flags
+ * (`@aws-cdk/...`), the CLI's own (`aws:cdk:...`, `aws-cdk:...`) and cached lookups
+ * (`availability-zones:account=...`) all carry `@` or `:`; `cli-telemetry` is the one without.
+ */
+const isCdkKey = (key: string): boolean =>
+  key.startsWith('@') || key.includes(':') || key === 'cli-telemetry';
+
+/** Edit distance between two keys, case-insensitive: how far a typo is from a known key. */
+const distance = (a: string, b: string): number => {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[y.length] ?? 0;
+};
+
+/** The known key closest to `key`. */
+export const nearestKey = (key: string): ContextKey => {
+  const known = Object.keys(contextDefaults) as ContextKey[];
+  return known.reduce((best, candidate) =>
+    distance(key, candidate) < distance(key, best) ? candidate : best,
+  );
+};
+
+/**
+ * Refuses any context key this app does not know, from cdk.json and `-c` alike: a mistyped key
+ * would otherwise be ignored silently and the default used, and some defaults (the secret prefix)
+ * decide what the function may read.
+ */
+export const checkContextKeys = (keys: Iterable<string>): void => {
+  for (const key of keys) {
+    if (isCdkKey(key) || Object.hasOwn(contextDefaults, key)) continue;
+    throw new ContextError(key, `unknown setting; did you mean "${nearestKey(key)}"?`);
+  }
 };

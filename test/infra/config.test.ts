@@ -1,7 +1,12 @@
 // The deployment settings: cdk.json's defaults, `-c key=value` strings, and errors that name the key.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ContextKey, contextDefaults, readConfig } from '../../infra/config.js';
+import {
+  type ContextKey,
+  checkContextKeys,
+  contextDefaults,
+  readConfig,
+} from '../../infra/config.js';
 import { ContextError } from '../../infra/errors.js';
 import { cdkJsonContext } from './synthesize.js';
 
@@ -70,6 +75,7 @@ describe('readConfig', () => {
       meetingRetryBaseMs: 100,
       sweepConcurrency: 8,
       reservedConcurrency: 10,
+      apiReservedConcurrency: 5,
       scheduleExpression: 'cron(0 2 * * ? *)',
       scheduleTimeZone: 'Etc/UTC',
       scheduleEnabled: true,
@@ -84,6 +90,7 @@ describe('readConfig', () => {
       verifyRevocation: false,
       outcomeEventBusName: undefined,
       sdkTracing: false,
+      terminationProtection: true,
     });
   });
 
@@ -192,5 +199,41 @@ describe('readConfig', () => {
     expect(error.key).toBe(key);
     expect(error.message).toContain(`context "${key}"`);
     expect(error.message).toContain(message);
+  });
+});
+
+describe('checkContextKeys', () => {
+  it("accepts cdk.json's keys, CDK's feature flags and the CLI's own keys", () => {
+    // Act, Assess
+    expect(() =>
+      checkContextKeys([
+        ...Object.keys(cdkJsonContext),
+        'aws:cdk:enable-path-metadata',
+        'aws-cdk:enableDiffNoFail',
+        'availability-zones:account=123456789012:region=eu-west-1',
+      ]),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['secretPrefx', 'secretPrefix'],
+    ['SecretPrefix', 'secretPrefix'],
+    ['reservedconcurrency', 'reservedConcurrency'],
+    ['apiReservedConcurency', 'apiReservedConcurrency'],
+    ['alarmMail', 'alarmEmail'],
+    ['terminationProtect', 'terminationProtection'],
+  ])('refuses the unknown key %s, naming %s', (typo, nearest) => {
+    // Act
+    let error: unknown;
+    try {
+      checkContextKeys(['stackName', typo]);
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ContextError);
+    expect((error as ContextError).key).toBe(typo);
+    expect((error as ContextError).message).toContain(`did you mean "${nearest}"`);
   });
 });

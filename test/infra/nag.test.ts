@@ -82,6 +82,8 @@ describe('cdk-nag AwsSolutions', () => {
 
     // Assess
     expect(found.sort()).toEqual([
+      'ApiRevoker/Role: AwsSolutions-IAM5[Resource::*]',
+      'ApiRevoker/Role: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:meeting/service-accounts/*]',
       'Offboarding/DeadLetters/Queue: AwsSolutions-SQS3',
       'Revoker/FailedInvocations/Queue: AwsSolutions-SQS3',
       'Revoker/Role: AwsSolutions-IAM5[Resource::*]',

@@ -28,7 +28,7 @@ const bundleArguments = (app: string): string[] => {
   return ['--app', app, '--context', `codePath=${stubBundle()}`];
 };
 
-const cdkSynth = (app: string): Run => {
+const cdkSynth = (app: string, extra: readonly string[] = []): Run => {
   const outdir = mkdtempSync(join(tmpdir(), 'revoker-synth-'));
   // No credentials and no instance metadata: synth must not need an AWS account or the network.
   const env: NodeJS.ProcessEnv = {
@@ -50,6 +50,7 @@ const cdkSynth = (app: string): Run => {
       '--output',
       outdir,
       ...bundleArguments(app),
+      ...extra,
     ],
     { cwd: root, env, encoding: 'utf8', timeout: 120_000 },
   );
@@ -62,11 +63,13 @@ const cdkSynth = (app: string): Run => {
 
 let synth: Run;
 let probe: Run;
+let typo: Run;
 
 beforeAll(() => {
   synth = cdkSynth('npx tsx infra/app.ts');
   probe = cdkSynth('npx tsx test/infra/fixtures/nagProbeApp.ts');
-}, 240_000);
+  typo = cdkSynth('npx tsx infra/app.ts', ['--context', 'secretPrefx=typo/']);
+}, 360_000);
 
 describe('cdk synth', () => {
   it('succeeds offline and writes the stack template with the function on Node 24', () => {
@@ -81,11 +84,11 @@ describe('cdk synth', () => {
     );
 
     // Assess
-    expect(functions).toHaveLength(1);
-    expect(functions[0]?.Properties).toMatchObject({
-      Runtime: 'nodejs24.x',
-      Handler: 'handler.handler',
-    });
+    // The API function and the worker: one bundle, deployed twice.
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'handler.handler' });
+    }
   });
 
   it('is summarised by npm run synth: per stack, every resource counted by type', () => {
@@ -100,8 +103,16 @@ describe('cdk synth', () => {
     expect(summary).toMatch(
       new RegExp(`^MeetingTokenRevoker: ${total} resources, \\d+ outputs$`, 'm'),
     );
-    expect(summary).toMatch(/^ {2}AWS::Lambda::Function +1$/m);
+    expect(summary).toMatch(/^ {2}AWS::Lambda::Function +2$/m);
     expect(summary.split('\n').length).toBeLessThan(80);
+  });
+
+  it('refuses a mistyped context key, naming the key it resembles', () => {
+    // Assess
+    expect(typo.status).not.toBe(0);
+    expect(typo.output).toContain('context "secretPrefx"');
+    expect(typo.output).toContain('did you mean "secretPrefix"?');
+    expect(existsSync(join(typo.outdir, 'MeetingTokenRevoker.template.json'))).toBe(false);
   });
 
   it('runs cdk-nag: the stack passes, and a resource that breaks a rule stops the synth', () => {

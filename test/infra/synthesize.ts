@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readConfig } from '../../infra/config.js';
+import { checkContextKeys, readConfig } from '../../infra/config.js';
 import { RevokerStack } from '../../infra/RevokerStack.js';
 
 /** cdk.json's context: the feature flags and the defaults the real app synthesises with. */
@@ -42,6 +42,7 @@ export const synthesize = (context: Record<string, unknown> = {}): Synthesized =
     context: { ...cdkJsonContext, ...context },
     outdir: mkdtempSync(join(tmpdir(), 'revoker-cdk-out-')),
   });
+  checkContextKeys(Object.keys(app.node.getAllContext()));
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new RevokerStack(app, config.stackName, {
     config,
