@@ -27,6 +27,7 @@ import { parseRevocationBody } from './body.js';
 import { KeptAnswers } from './keptAnswers.js';
 import { headerOf, requestIdOf } from './requestId.js';
 import { HttpError, INTERNAL_ERROR_BODY, json } from './responses.js';
+import { httpServerErrorMetric } from './serverErrorMetric.js';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -278,6 +279,7 @@ const logHttpError = (error: unknown): void => {
 };
 
 export const httpApi = middy<Event, Result>()
+  .use(httpServerErrorMetric())
   .use(responseHeaders())
   .use(httpErrorHandler({ logger: logHttpError, fallbackMessage: INTERNAL_ERROR_BODY }))
   .handler(route);
