@@ -32,6 +32,11 @@ export interface WatchedFunction {
   /** What its errors mean and what to do, for the alarm's description. */
   readonly errorsMean: string;
   readonly throttlesMean: string;
+  /**
+   * A count the function emits (dimensions service and this trigger) for failures it answers
+   * rather than throws, e.g. `HttpServerError`: the errors alarm adds it to Lambda's Errors.
+   */
+  readonly answeredErrors?: { readonly metricName: string; readonly trigger: string };
 }
 
 /** A DynamoDB table to watch for throttling. */
@@ -183,7 +188,7 @@ export class Alarms extends Construct {
     for (const watched of props.functions) {
       this.alarm(`${watched.label}-function-errors`, {
         alarmName: `${prefix}-${watched.label}-function-errors`,
-        metric: watched.function.metricErrors({ period, statistic: cw.Stats.SUM }),
+        metric: functionErrors(watched),
         alarmDescription: watched.errorsMean,
       });
       this.alarm(`${watched.label}-function-throttles`, {
@@ -391,6 +396,29 @@ export class Alarms extends Construct {
     return alarm;
   }
 }
+
+/** Lambda's Errors of the function, plus the failures it answers rather than throws, if any. */
+const functionErrors = (watched: WatchedFunction): cw.IMetric => {
+  const thrown = watched.function.metricErrors({ period, statistic: cw.Stats.SUM });
+  if (watched.answeredErrors === undefined) return thrown;
+  const { metricName, trigger } = watched.answeredErrors;
+  return new cw.MathExpression({
+    // Either series is absent while nothing failed: a missing one counts as 0.
+    expression: 'FILL(thrown, 0) + FILL(answered, 0)',
+    usingMetrics: {
+      thrown,
+      answered: new cw.Metric({
+        namespace: metricsNamespace,
+        metricName,
+        dimensionsMap: { service: serviceName, trigger },
+        statistic: cw.Stats.SUM,
+        period,
+      }),
+    },
+    label: `${watched.label} errors (thrown + ${metricName})`,
+    period,
+  });
+};
 
 /** Read and write throttle events of a table, summed: on-demand tables throttle too (hot keys). */
 const tableThrottles = (table: dynamodb.ITable, label: string): cw.MathExpression => {

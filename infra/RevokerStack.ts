@@ -104,7 +104,8 @@ export class RevokerStack extends Stack {
           label: 'api',
           function: this.apiRevoker.function,
           errorsMean:
-            'The API function threw past its error handler (API Gateway then answered 500): read the API function logs. A bad setting or an unrecorded outcome answers 500 without throwing and shows in the api-5xx alarm instead.',
+            'The API function threw past its error handler, or answered 5xx (HttpServerError: a bad setting, CONFIGURATION_ERROR; an unrecorded outcome; INTERNAL_ERROR; or a revocation that ended REJECTED or FAILED). Read the API function logs: each HttpServerError line carries its errorCode.',
+          answeredErrors: { metricName: 'HttpServerError', trigger: 'api' },
           throttlesMean:
             'The API function hit its own reserved concurrency: ops callers got 429 or 500 answers. Raise apiReservedConcurrency, or find the caller sending too many requests (access log).',
         },

@@ -177,18 +177,58 @@ describe('the alarms on ops requests', () => {
       ['api', ids.apiFn],
       ['worker', ids.workerFn],
     ] as const) {
-      for (const [suffix, metricName] of [
-        ['function-errors', 'Errors'],
-        ['function-throttles', 'Throttles'],
-      ]) {
-        expect(alarmNamed(template, `${label}-${suffix}`)).toMatchObject({
-          ...firing,
-          Namespace: 'AWS/Lambda',
-          MetricName: metricName,
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
-        });
-      }
+      expect(alarmNamed(template, `${label}-function-throttles`)).toMatchObject({
+        ...firing,
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+      });
     }
+    expect(alarmNamed(template, 'worker-function-errors')).toMatchObject({
+      ...firing,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.workerFn } }],
+    });
+  });
+
+  it("count the API function's 5xx answers (HttpServerError, a CONFIGURATION_ERROR among them) with its Errors", () => {
+    // Prepare
+    const alarm = alarmNamed(template, 'api-function-errors');
+    const metrics = alarm['Metrics'] as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: Record<string, unknown>; Stat: string };
+    }[];
+    const byId = Object.fromEntries(metrics.map((metric) => [metric.Id, metric]));
+
+    // Assess
+    expect(alarm).toMatchObject(firing);
+    expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe(
+      'FILL(thrown, 0) + FILL(answered, 0)',
+    );
+    expect(byId['thrown']?.MetricStat).toEqual({
+      Metric: {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.apiFn } }],
+      },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(byId['answered']?.MetricStat).toEqual({
+      Metric: {
+        Namespace: 'MeetingTokenRevoker',
+        MetricName: 'HttpServerError',
+        Dimensions: expect.arrayContaining([
+          { Name: 'service', Value: 'meeting-token-revoker' },
+          { Name: 'trigger', Value: 'api' },
+        ]),
+      },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(alarm['AlarmDescription']).toEqual(expect.stringContaining('CONFIGURATION_ERROR'));
   });
 });
 
