@@ -34,7 +34,7 @@ const emfLines = (metricName: string): EmfLine[] =>
       line._aws.CloudWatchMetrics.some((d) => d.Metrics.some((m) => m.Name === metricName)),
     );
 
-const post = (body: unknown) =>
+const post = (body: object) =>
   h.invoke<{ statusCode: number; body: string }>(
     httpEvent({
       method: 'POST',
