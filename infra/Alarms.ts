@@ -60,6 +60,8 @@ export interface AlarmsProps {
   readonly verifyRevocation: boolean;
   /** `outcomeEventBusName` is set: the function emits `OutcomeEventsFailed`. */
   readonly outcomeEvents: boolean;
+  /** `rotationAccounts` lists accounts: the worker rotates (trigger `rotation`) and emits `RotationFailed`. */
+  readonly rotation: boolean;
 }
 
 /** The `trigger` dimension values the function emits (see the README's outcome records). */
@@ -120,6 +122,8 @@ export class Alarms extends Construct {
   public readonly tokenSurvived: cw.Alarm | undefined;
   /** Present when `outcomeEventBusName` is set. */
   public readonly outcomeEventsFailed: cw.Alarm | undefined;
+  /** Present when rotation is on. */
+  public readonly rotationFailed: cw.Alarm | undefined;
   private readonly action: SnsAction;
 
   public constructor(scope: Construct, id: string, props: AlarmsProps) {
@@ -152,16 +156,20 @@ export class Alarms extends Construct {
     });
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
     this.action = new SnsAction(this.topic);
+    // A rotation revokes the token it replaced under its own trigger: its outcomes count too.
+    const outcomeTriggers: readonly string[] = props.rotation
+      ? [...triggers, 'rotation']
+      : triggers;
 
     this.alarm('RevocationsFailed', {
       alarmName: `${prefix}-revocations-failed`,
-      metric: countAcrossTriggers('FAILED'),
+      metric: countAcrossTriggers('FAILED', outcomeTriggers),
       alarmDescription:
         'A revocation ended FAILED (Huawei 5xx, 408, 429, network error or timeout after every retry): the token may still be valid. Check the outcome records and logs; queued and event revocations are retried automatically, API calls must be repeated.',
     });
     this.alarm('RevocationsRejected', {
       alarmName: `${prefix}-revocations-rejected`,
-      metric: countAcrossTriggers('REJECTED'),
+      metric: countAcrossTriggers('REJECTED', outcomeTriggers),
       alarmDescription:
         'Huawei Cloud Meeting refused a revocation (400, 403 or another 4xx): it is never retried and the token may still be valid. Read upstreamErrorCode in the outcome record and fix the token or the account.',
     });
@@ -246,6 +254,15 @@ export class Alarms extends Construct {
             'Outcome events could not be put on the EventBridge bus after retries: workflows waiting for them heard nothing, though the outcome records are written. Check the bus exists and allows the function (events:PutEvents, the bus policy for another account) and the function logs, then tell the listeners from the outcome records.',
         })
       : undefined;
+    // Only with rotation: nothing else emits it.
+    this.rotationFailed = props.rotation
+      ? this.alarm('RotationFailed', {
+          alarmName: `${prefix}-rotation-failed`,
+          metric: countAcrossTriggers('RotationFailed', ['rotation']),
+          alarmDescription:
+            "A rotation step failed (RotationFailed; the worker's function-errors alarm fires too): mint, validate, promote or the revocation of the replaced token. Read the worker function logs for the secret and step; AWSCURRENT keeps the token it had; Secrets Manager tries the rotation again, or run meeting-revoke rotate ACCOUNT once the cause is fixed.",
+        })
+      : undefined;
 
     // enforceSSL gives the topic a policy of its own, which replaces SNS's default one, and an
     // alarm action adds no permission: without this statement every notification is refused.
@@ -285,7 +302,7 @@ export class Alarms extends Construct {
               'NOT_FOUND',
               'REJECTED',
               'FAILED',
-            ].map((name) => countAcrossTriggers(name)),
+            ].map((name) => countAcrossTriggers(name, outcomeTriggers)),
           }),
           new cw.GraphWidget({
             title: 'Upstream latency p50 / p99 (ms)',
@@ -367,6 +384,19 @@ export class Alarms extends Construct {
                   title: 'Verification and outcome events (all triggers)',
                   width: 24,
                   left: extensionCounts.map((name) => countAcrossTriggers(name)),
+                }),
+              ],
+            ]
+          : []),
+        ...(props.rotation
+          ? [
+              [
+                new cw.GraphWidget({
+                  title: 'Rotation (failed steps, outcomes of replaced tokens)',
+                  width: 24,
+                  left: ['RotationFailed', 'REVOKED', 'FAILED'].map((name) =>
+                    countAcrossTriggers(name, ['rotation']),
+                  ),
                 }),
               ],
             ]

@@ -10,6 +10,7 @@ import { OffboardingRule } from './OffboardingRule.js';
 import { RevocationApi } from './RevocationApi.js';
 import { RevocationTables } from './RevocationTables.js';
 import { RevokerFunction } from './RevokerFunction.js';
+import { SecretRotation } from './SecretRotation.js';
 import { SweepSchedule } from './SweepSchedule.js';
 import { WorkQueue } from './WorkQueue.js';
 
@@ -32,6 +33,8 @@ export class RevokerStack extends Stack {
   public readonly api: RevocationApi;
   public readonly sweep: SweepSchedule;
   public readonly offboarding: OffboardingRule;
+  /** Present when `rotationAccounts` lists accounts: the worker rotates their secrets. */
+  public readonly rotation: SecretRotation | undefined;
   public readonly alarms: Alarms;
 
   public constructor(scope: Construct, id: string, props: RevokerStackProps) {
@@ -92,6 +95,17 @@ export class RevokerStack extends Stack {
       sources: config.offboardingEventSources,
     });
 
+    this.rotation =
+      config.rotation === undefined
+        ? undefined
+        : new SecretRotation(this, 'Rotation', {
+            rotation: config.rotation,
+            secretPrefix: config.secretPrefix,
+            rotator: fn,
+            hasWorkQueue: true,
+            secretsKmsKeyArn: config.secretsKmsKeyArn,
+          });
+
     const deadLetters = [
       this.work.deadLetters,
       ...(this.revoker.failedInvocations !== undefined ? [this.revoker.failedInvocations] : []),
@@ -113,7 +127,7 @@ export class RevokerStack extends Stack {
           label: 'worker',
           function: fn,
           errorsMean:
-            'The worker function threw: an invalid event, a missing or invalid setting, an AWS error, or an offboarding event or sweep with FAILED revocations. Read the worker function logs; asynchronous invocations are retried, then parked in the failed-invocations queue.',
+            'The worker function threw: an invalid event, a missing or invalid setting, an AWS error, an offboarding event or sweep with FAILED revocations, or a failed rotation step. Read the worker function logs; asynchronous invocations are retried, then parked in the failed-invocations queue.',
           throttlesMean:
             'The worker function hit its reserved concurrency: offboarding events and sweeps were delayed (Lambda retries them), the API is not affected. Raise reservedConcurrency if Huawei can take it, or lower queueMaxConcurrency.',
         },
@@ -138,6 +152,7 @@ export class RevokerStack extends Stack {
       email: config.alarmEmail,
       verifyRevocation: config.verifyRevocation,
       outcomeEvents: config.outcomeEventBusName !== undefined,
+      rotation: this.rotation !== undefined,
     });
 
     new CfnOutput(this, 'ApiUrl', {

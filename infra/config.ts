@@ -31,6 +31,11 @@ export const contextDefaults = {
   outcomeEventBusName: '',
   sdkTracing: false,
   terminationProtection: true,
+  rotationAccounts: [] as readonly string[],
+  rotationSchedule: 'rate(12 hours)',
+  appCredentialsSecretName: '',
+  rotationGraceSeconds: 300,
+  secretUserIdField: 'userId',
 } as const;
 
 export type ContextKey = keyof typeof contextDefaults;
@@ -78,7 +83,54 @@ export interface RevokerConfig {
   readonly sdkTracing: boolean;
   /** CloudFormation termination protection: `cdk destroy` refuses until it is switched off. */
   readonly terminationProtection: boolean;
+  /** Rotation of the listed accounts' secrets by the worker; undefined: no account rotates. */
+  readonly rotation: RotationConfig | undefined;
 }
+
+export interface RotationConfig {
+  /** Account ids whose secrets `${secretPrefix}<id>` rotate, each on its own schedule. */
+  readonly accounts: readonly string[];
+  /** A Secrets Manager schedule expression, `rate(...)` or `cron(...)`, in UTC. */
+  readonly schedule: string;
+  /** Name of the secret holding the Huawei App ID and App Key (`MEETING_APP_SECRET_ID`). */
+  readonly appCredentialsSecretName: string;
+  /** Delay between promoting a new token and revoking the old one (`ROTATION_GRACE_SECONDS`). */
+  readonly graceSeconds: number;
+  /** JSON key of the Huawei user id in an account secret (`SECRET_USER_ID_FIELD`). */
+  readonly userIdField: string;
+}
+
+/** The account ids the function accepts: the same rule as lambda/accountId.ts. */
+export const accountIdPattern = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+
+/** What Secrets Manager accepts as a secret name. */
+const secretNamePattern = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/**
+ * Secrets Manager's limits on a rotation schedule: `rate(N hours)` or `rate(N days)` from every
+ * four hours to every 1000 days, or a six-field `cron(minutes hours day-of-month month
+ * day-of-week year)`. Answers what is wrong, or undefined when the expression is acceptable.
+ */
+export const rotationScheduleProblem = (expression: string): string | undefined => {
+  const rate = /^rate\((\d+) (hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    const hours = rate[2]?.startsWith('hour') ? value : value * 24;
+    if (hours < 4) return 'Secrets Manager rotates at most every 4 hours';
+    if (hours > 1000 * 24) return 'Secrets Manager rotates at least every 1000 days';
+    return undefined;
+  }
+  const cron = /^cron\((.+)\)$/.exec(expression);
+  if (cron) {
+    const fields = (cron[1] ?? '').trim().split(/\s+/);
+    if (fields.length !== 6) return `a cron() expression has 6 fields, got ${fields.length}`;
+    if (!fields.every((field) => /^[0-9A-Za-z*?,/#L-]+$/.test(field))) {
+      return 'a cron() field holds only digits, names and * ? , / - L #';
+    }
+    return undefined;
+  }
+  return 'expected rate(N hours), rate(N days) or cron(...)';
+};
 
 /** The retention periods CloudWatch Logs accepts. */
 export const logRetentionChoices = [
@@ -222,6 +274,8 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     );
   }
 
+  const rotation = readRotation(raw, text, integer, secretPrefix);
+
   const logRetentionDays = integer('logRetentionDays', 1, 3653);
   if (!(logRetentionChoices as readonly number[]).includes(logRetentionDays)) {
     throw new ContextError('logRetentionDays', `expected one of ${logRetentionChoices.join(', ')}`);
@@ -269,7 +323,90 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
     outcomeEventBusName,
     sdkTracing: flag('sdkTracing'),
     terminationProtection: flag('terminationProtection'),
+    rotation,
   };
+};
+
+/** The rotation keys: off without `rotationAccounts`, and then no other rotation key may ask for it. */
+const readRotation = (
+  raw: (key: ContextKey) => unknown,
+  text: (key: ContextKey) => string,
+  integer: (key: ContextKey, min: number, max: number) => number,
+  secretPrefix: string,
+): RotationConfig | undefined => {
+  let listed = raw('rotationAccounts');
+  // `-c rotationAccounts='["a","b"]'` gives a string, cdk.json a list.
+  if (typeof listed === 'string') {
+    try {
+      listed = listed.trim() === '' ? [] : JSON.parse(listed);
+    } catch {
+      throw new ContextError(
+        'rotationAccounts',
+        `expected a JSON list of account ids, got ${listed}`,
+      );
+    }
+  }
+  if (!Array.isArray(listed)) {
+    throw new ContextError(
+      'rotationAccounts',
+      `expected a JSON list of account ids, got ${JSON.stringify(listed)}`,
+    );
+  }
+  const accounts: string[] = [];
+  for (const account of listed as unknown[]) {
+    if (typeof account !== 'string' || !accountIdPattern.test(account)) {
+      throw new ContextError(
+        'rotationAccounts',
+        `${JSON.stringify(account)} is not an account id (${accountIdPattern.source})`,
+      );
+    }
+    if (accounts.includes(account)) {
+      throw new ContextError('rotationAccounts', `"${account}" is listed twice`);
+    }
+    accounts.push(account);
+  }
+
+  const appCredentialsSecretName = text('appCredentialsSecretName');
+  const schedule = text('rotationSchedule');
+  const scheduleProblem = rotationScheduleProblem(schedule);
+  if (scheduleProblem !== undefined) {
+    throw new ContextError('rotationSchedule', `${scheduleProblem}, got "${schedule}"`);
+  }
+  // SQS delays a message at most 15 minutes; the worker always has the work queue to delay it on.
+  const graceSeconds = integer('rotationGraceSeconds', 0, 900);
+  const userIdField = text('secretUserIdField');
+  if (userIdField === '') throw new ContextError('secretUserIdField', 'must not be empty');
+
+  if (accounts.length === 0) {
+    // An App ID secret without accounts would read as rotation being on while nothing rotates.
+    if (appCredentialsSecretName !== '') {
+      throw new ContextError(
+        'appCredentialsSecretName',
+        'is set but rotationAccounts lists no account: nothing would rotate',
+      );
+    }
+    return undefined;
+  }
+  if (appCredentialsSecretName === '') {
+    throw new ContextError(
+      'appCredentialsSecretName',
+      'required when rotationAccounts lists accounts (the secret holding the App ID and App Key)',
+    );
+  }
+  if (!secretNamePattern.test(appCredentialsSecretName)) {
+    throw new ContextError(
+      'appCredentialsSecretName',
+      `expected a secret name (letters, digits and /_+=.@-), got "${appCredentialsSecretName}"`,
+    );
+  }
+  // Under the prefix it would be swept and revoked as an account, and readable by the API function.
+  if (appCredentialsSecretName.startsWith(secretPrefix)) {
+    throw new ContextError(
+      'appCredentialsSecretName',
+      `must not be under secretPrefix "${secretPrefix}", where every secret is an account`,
+    );
+  }
+  return { accounts, schedule, appCredentialsSecretName, graceSeconds, userIdField };
 };
 
 /**

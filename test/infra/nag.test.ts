@@ -17,6 +17,8 @@ beforeAll(() => {
     reservedConcurrency: 'none',
     verifyRevocation: 'true',
     outcomeEventBusName: 'revocation-outcomes',
+    rotationAccounts: '["svc-a","svc-b"]',
+    appCredentialsSecretName: 'meeting/app-credentials',
   });
   foreignBus = synthesize({
     outcomeEventBusName: 'arn:aws:events:eu-west-1:210987654321:event-bus/central-outcomes',
