@@ -3,7 +3,7 @@
 // alarm adds to Lambda's Errors.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpEvent } from '../support/events.js';
-import { type Harness, newToken, startHarness } from '../support/harness.js';
+import { type Harness, newToken, OUTCOME_TABLE, startHarness } from '../support/harness.js';
 
 interface EmfLine {
   _aws: {
@@ -94,6 +94,21 @@ describe('the HttpServerError metric', () => {
       expect.objectContaining({ HttpServerError: 1, errorCode: 'FAILED', trigger: 'api' }),
     ]);
     expect(h.logs.join('')).not.toContain(token);
+  });
+
+  it('is written for an outcome that could not be recorded (500 OUTCOME_NOT_RECORDED)', async () => {
+    // Prepare: the outcome table is gone, so the record cannot be written.
+    h.addAccount('svc-norecord', newToken());
+    await h.dynamo.deleteTable(OUTCOME_TABLE);
+
+    // Act
+    const response = await post({ accountId: 'svc-norecord' });
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(emfLines('HttpServerError')).toEqual([
+      expect.objectContaining({ HttpServerError: 1, errorCode: 'OUTCOME_NOT_RECORDED' }),
+    ]);
   });
 
   it('is not written for a 4xx answer or a 200', async () => {
