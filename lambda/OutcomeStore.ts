@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { logger } from './commons/powertools.js';
 import { awsErrorName, OutcomeRecordError } from './errors.js';
-import { isTokenDead, type OutcomeRecord } from './outcome.js';
+import type { OutcomeRecord } from './outcome.js';
 
 /**
  * Marker items sort after every record (`~` follows the digits that begin an ISO time) and carry
@@ -127,14 +127,16 @@ export class OutcomeStore {
   }
 
   /**
-   * Writes the record and, when the token is now known dead, the version's marker, side by side.
+   * Writes the record and, when Huawei answered 200 (REVOKED), the version's marker, side by side.
+   * Only a 200 marks a version: a 401 is also what a token of the other site or a mangled token
+   * gets, so it proves nothing and a later revocation calls Huawei again.
    * The record is what counts: its failure throws. A lost marker only costs one upstream call
    * later (which answers 401, ALREADY_INVALID), so it is logged, not thrown; and a marker whose
    * record was lost answers nothing, since a look-up also checks the record it points to.
    */
   async record(record: OutcomeRecord): Promise<void> {
     const marking =
-      record.tokenFingerprint && isTokenDead(record.outcome) && record.outcome !== 'ALREADY_REVOKED'
+      record.tokenFingerprint && record.outcome === 'REVOKED'
         ? this.putMarker(
             record,
             markerKeyOf(record.secretVersionId, record.tokenFingerprint),

@@ -125,6 +125,16 @@ const decideAndCall = async (
     });
     return { outcome: 'FAILED', attempts: 0, failure: `SecretsManager:${error.awsErrorName}` };
   }
+  if (!loaded.found && loaded.malformed) {
+    // JSON that is not an object holding a string token: never sent, never taken for a token.
+    logger.error('the secret is malformed; nothing was sent', { accountId: request.accountId });
+    return {
+      outcome: 'FAILED',
+      attempts: 0,
+      failure: 'secret-malformed',
+      ...(loaded.versionId ? { secretVersionId: loaded.versionId } : {}),
+    };
+  }
   if (!loaded.found) {
     return { outcome: 'NOT_FOUND', attempts: 0, secretVersionId: loaded.versionId };
   }

@@ -116,7 +116,7 @@ describe('a 401 proves nothing', () => {
     expect(h.meeting.callsFor(token)).toHaveLength(2);
   });
 
-  it('a sweep in which every called token answered 401 warns and emits AllTokensRejected', async () => {
+  it('a sweep in which every called token answered 401 warns and emits AllTokensUnauthorized', async () => {
     for (const id of ['site-a', 'site-b']) {
       h.secrets.put(`${PREFIX}${id}`, JSON.stringify({ accessToken: newToken() }));
     }
