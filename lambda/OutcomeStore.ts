@@ -167,7 +167,8 @@ export class OutcomeStore {
 
   /**
    * A retried PutItem whose earlier try was written, its answer lost on the way, fails its own
-   * condition: the record is there all the same, which is all that was asked.
+   * condition: the record is there all the same, which is all that was asked. The record id is
+   * unique to this write (a random part), so an item under it can only be this write's own.
    */
   private async isStoredAfterAll(record: OutcomeRecord, error: unknown): Promise<boolean> {
     if (awsErrorName(error) !== 'ConditionalCheckFailedException') return false;
@@ -179,7 +180,13 @@ export class OutcomeStore {
           ConsistentRead: true,
         }),
       );
-      return Item?.['requestId'] === record.requestId && Item?.['outcome'] === record.outcome;
+      return (
+        Item?.['recordedAt'] === record.recordedAt &&
+        Item?.['requestId'] === record.requestId &&
+        Item?.['outcome'] === record.outcome &&
+        Item?.['actor'] === record.actor &&
+        Item?.['reason'] === record.reason
+      );
     } catch {
       return false;
     }

@@ -19,7 +19,7 @@ export const isTokenDead = (outcome: Outcome): boolean =>
 /** One item of the outcome table. Optional fields are absent, never null. */
 export interface OutcomeRecord {
   accountId: string;
-  /** ISO-8601 UTC time of the record, then `#` and the request id: sorts by time. */
+  /** ISO-8601 UTC time of the record, `#`, the request id, `#` and a random id: sorts by time, unique. */
   recordId: string;
   recordedAt: string;
   outcome: Outcome;

@@ -75,7 +75,9 @@ export const record = async (
   const recordedAt = new Date().toISOString();
   const item: OutcomeRecord = {
     accountId: request.accountId,
-    recordId: `${recordedAt}#${request.requestId}`,
+    // Unique per write, whatever the request id and however close in time: callers may reuse an
+    // X-Request-ID, and two records of one millisecond must never share a key.
+    recordId: `${recordedAt}#${request.requestId}#${randomUUID()}`,
     recordedAt,
     trigger: request.trigger,
     requestId: request.requestId,
