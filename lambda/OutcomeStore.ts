@@ -3,14 +3,16 @@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { logger } from './commons/powertools.js';
 import { awsErrorName, OutcomeRecordError } from './errors.js';
-import type { OutcomeRecord } from './outcome.js';
+import type { Outcome, OutcomeRecord } from './outcome.js';
 
 /**
  * Marker items sort after every record (`~` follows the digits that begin an ISO time) and carry
@@ -18,6 +20,27 @@ import type { OutcomeRecord } from './outcome.js';
  */
 const MARKER_PREFIX = '~revoked#';
 const HISTORY_UPPER_BOUND = '~';
+/**
+ * Claim items (no `outcome` either): the one revocation allowed to call Huawei for a secret version
+ * holds the claim until its lease runs out; it then settles it with its outcome, which concurrent
+ * revocations of that version adopt instead of calling again.
+ */
+const CLAIM_PREFIX = '~claim#';
+/** How long a settled claim is kept for the TTL (`expiresAt`, epoch seconds) to remove it. */
+const SETTLED_CLAIM_TTL_SECONDS = 3600;
+
+/** What the owner of a claim found, as it tells those that waited for it. */
+export interface SettledClaim {
+  outcome: Outcome;
+  requestId: string;
+  upstreamStatus?: number;
+  upstreamErrorCode?: string;
+}
+
+export type ClaimState =
+  | { state: 'free' }
+  | { state: 'held'; owner: string; leaseUntil: number }
+  | { state: 'settled'; owner: string; settled: SettledClaim };
 
 export const MAX_HISTORY = 50;
 
@@ -205,6 +228,121 @@ export class OutcomeStore {
         },
       }),
     );
+  }
+
+  /**
+   * Claims the right to call Huawei for this secret version: succeeds when no claim exists, the
+   * last one was settled, or its owner's lease ran out (a dead owner never blocks the version).
+   * Returns false when another revocation holds it.
+   */
+  async claim(
+    accountId: string,
+    markerKey: string,
+    owner: string,
+    leaseUntil: number,
+  ): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            accountId,
+            recordId: `${CLAIM_PREFIX}${markerKey}`,
+            owner,
+            leaseUntil,
+            expiresAt: Math.ceil(leaseUntil / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+          },
+          ConditionExpression:
+            'attribute_not_exists(recordId) OR attribute_exists(settledOutcome) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': Date.now() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async readClaim(accountId: string, markerKey: string): Promise<ClaimState> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: `${CLAIM_PREFIX}${markerKey}` },
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return { state: 'free' };
+    const owner = String(Item['owner']);
+    if (typeof Item['settledOutcome'] === 'string') {
+      return {
+        state: 'settled',
+        owner,
+        settled: {
+          outcome: Item['settledOutcome'] as Outcome,
+          requestId: String(Item['settledBy']),
+          ...(typeof Item['upstreamStatus'] === 'number'
+            ? { upstreamStatus: Item['upstreamStatus'] }
+            : {}),
+          ...(typeof Item['upstreamErrorCode'] === 'string'
+            ? { upstreamErrorCode: Item['upstreamErrorCode'] }
+            : {}),
+        },
+      };
+    }
+    return { state: 'held', owner, leaseUntil: Number(Item['leaseUntil']) };
+  }
+
+  /**
+   * Ends a claim: with what its owner found (recorded), for the waiting revocations to adopt, or
+   * without (nothing recorded), so that they claim the version again. Only the owner may end it.
+   */
+  async settleClaim(
+    accountId: string,
+    markerKey: string,
+    owner: string,
+    settled: SettledClaim | undefined,
+  ): Promise<void> {
+    const Key = { accountId, recordId: `${CLAIM_PREFIX}${markerKey}` };
+    try {
+      if (settled === undefined) {
+        await this.documents.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key,
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        );
+        return;
+      }
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression:
+            'SET settledOutcome = :outcome, settledBy = :requestId, upstreamStatus = :status, upstreamErrorCode = :code, expiresAt = :expiresAt',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':outcome': settled.outcome,
+            ':requestId': settled.requestId,
+            ':status': settled.upstreamStatus ?? null,
+            ':code': settled.upstreamErrorCode ?? null,
+            ':expiresAt': Math.floor(Date.now() / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+          },
+        }),
+      );
+    } catch (error) {
+      // A claim taken over (lease run out) is no longer ours to end; any other failure only
+      // makes the waiting revocations wait for the lease, then call Huawei themselves.
+      logger.warn('could not end the claim on a secret version', {
+        accountId,
+        error: awsErrorName(error),
+      });
+    }
   }
 
   /** The account's records, newest first. */

@@ -37,6 +37,11 @@ export interface OutcomeRecord {
   correlationId?: string;
   /** Extension (VERIFY_REVOCATION): Huawei's validate API confirmed the token dead (true) or alive. */
   verified?: boolean;
+  /**
+   * Extension: the request id of the concurrent revocation of the same secret version whose
+   * upstream answer this one reports (it made no call of its own).
+   */
+  followedRequestId?: string;
   /** Extension: why a FAILED revocation failed (`timeout`, `ECONNRESET`, `deadline`, ...). */
   failure?: string;
 }

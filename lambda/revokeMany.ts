@@ -45,7 +45,7 @@ const warnIfAllUnauthorized = (result: ManyResult, trigger: Trigger | undefined)
   );
 };
 
-const calledUpstream = (item: OutcomeRecord): boolean => item.upstreamStatus !== undefined;
+const calledUpstream = (item: OutcomeRecord): boolean => item.attempts > 0;
 
 /**
  * Whether it is too late to start a revocation: one full attempt must still fit, as the retry
@@ -79,7 +79,7 @@ export const revokeMany = async (
         result.outcomes.push(item.outcome);
         trigger = item.trigger;
         if (calledUpstream(item)) result.called += 1;
-        if (item.upstreamStatus === 401) result.unauthorized += 1;
+        if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
         if (item.outcome === 'FAILED' && countFailed) result.failed.push(accountId);
       },
       (error: unknown) => {

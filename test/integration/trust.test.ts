@@ -20,6 +20,7 @@ import { recordsOf } from '../support/records.js';
 
 const INSTANCES = 20;
 const BURST = 200;
+// Bursts of 200 on a shared 2-core machine: a generous bound, never an assertion on time.
 
 let h: Harness;
 let instances: Handler[];
@@ -161,7 +162,7 @@ describe('every answer has its own record', () => {
     expect(records).toHaveLength(BURST);
     expect(new Set(records.map((r) => r['actor'])).size).toBe(BURST);
     expect(new Set(records.map((r) => r['recordId'])).size).toBe(BURST);
-  });
+  }, 60_000);
 });
 
 describe('Idempotency-Key: the first answer wins', () => {
@@ -183,7 +184,7 @@ describe('Idempotency-Key: the first answer wins', () => {
       expect(other.statusCode).toBe(409);
     }
     expect(await recordsOf(h, 'idem-1')).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('without an idempotency table the header is refused, and nothing is called', async () => {
     const token = newToken();
@@ -211,7 +212,7 @@ describe('a burst for one account makes one upstream call', () => {
     const records = await recordsOf(h, 'burst-1');
     expect(records).toHaveLength(BURST);
     expect(records.filter((r) => r['outcome'] === 'ALREADY_INVALID')).toHaveLength(0);
-  });
+  }, 60_000);
 
   it('a claim whose owner died does not block the version', async () => {
     const token = newToken();
