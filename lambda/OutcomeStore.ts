@@ -3,12 +3,10 @@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { logger } from './commons/powertools.js';
 import { awsErrorName, OutcomeRecordError } from './errors.js';
@@ -303,36 +301,35 @@ export class OutcomeStore {
     owner: string,
     settled: SettledClaim | undefined,
   ): Promise<void> {
-    const Key = { accountId, recordId: `${CLAIM_PREFIX}${markerKey}` };
+    // PutItem, conditional on still owning the claim: the function may only put and read here.
+    const now = Date.now();
     try {
-      if (settled === undefined) {
-        await this.documents.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key,
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': owner },
-          }),
-        );
-        return;
-      }
       await this.documents.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.tableName,
-          Key,
-          UpdateExpression:
-            'SET settledOutcome = :outcome, settledBy = :requestId, upstreamStatus = :status, upstreamErrorCode = :code, expiresAt = :expiresAt',
+          Item: {
+            accountId,
+            recordId: `${CLAIM_PREFIX}${markerKey}`,
+            owner,
+            // Released without an outcome: a lease already run out, so the next may claim.
+            leaseUntil: settled === undefined ? 0 : now,
+            expiresAt: Math.floor(now / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+            ...(settled === undefined
+              ? {}
+              : {
+                  settledOutcome: settled.outcome,
+                  settledBy: settled.requestId,
+                  ...(settled.upstreamStatus !== undefined
+                    ? { upstreamStatus: settled.upstreamStatus }
+                    : {}),
+                  ...(settled.upstreamErrorCode !== undefined
+                    ? { upstreamErrorCode: settled.upstreamErrorCode }
+                    : {}),
+                }),
+          },
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':outcome': settled.outcome,
-            ':requestId': settled.requestId,
-            ':status': settled.upstreamStatus ?? null,
-            ':code': settled.upstreamErrorCode ?? null,
-            ':expiresAt': Math.floor(Date.now() / 1000) + SETTLED_CLAIM_TTL_SECONDS,
-          },
+          ExpressionAttributeValues: { ':owner': owner },
         }),
       );
     } catch (error) {

@@ -214,6 +214,21 @@ describe('a burst for one account makes one upstream call', () => {
     expect(records.filter((r) => r['outcome'] === 'ALREADY_INVALID')).toHaveLength(0);
   }, 60_000);
 
+  it('concurrent revocations of a token the site does not know share its one 401', async () => {
+    const token = newToken();
+    h.secrets.put(`${PREFIX}burst-401`, JSON.stringify({ accessToken: token }));
+    h.meeting.latencyMs = 500; // all twenty arrive while the first call is in flight
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post({ accountId: 'burst-401' }, { instance: i })),
+    );
+    expect(h.meeting.callsFor(token)).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.json['outcome']))).toEqual(new Set(['ALREADY_INVALID']));
+    expect(await recordsOf(h, 'burst-401')).toHaveLength(20);
+    // Settled with a 401, the claim proves nothing: the next revocation calls again.
+    await post({ accountId: 'burst-401' });
+    expect(h.meeting.callsFor(token)).toHaveLength(2);
+  });
+
   it('a claim whose owner died does not block the version', async () => {
     const token = newToken();
     const versionId = h.addAccount('orphan-1', token);
