@@ -231,16 +231,18 @@ export class OutcomeStore {
   /**
    * Claims the right to call Huawei for this secret version: succeeds when no claim exists, the
    * last one was settled, or its owner's lease ran out (a dead owner never blocks the version).
-   * Returns false when another revocation holds it.
+   * Returns false when another revocation holds it, `fresh` when the version was never claimed
+   * before (so no claim holder can have revoked it since the marker was looked up), `replaced`
+   * when an earlier claim was settled or run out.
    */
   async claim(
     accountId: string,
     markerKey: string,
     owner: string,
     leaseUntil: number,
-  ): Promise<boolean> {
+  ): Promise<'fresh' | 'replaced' | false> {
     try {
-      await this.documents.send(
+      const { Attributes } = await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -253,9 +255,10 @@ export class OutcomeStore {
           ConditionExpression:
             'attribute_not_exists(recordId) OR attribute_exists(settledOutcome) OR leaseUntil < :now',
           ExpressionAttributeValues: { ':now': Date.now() },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return true;
+      return Attributes === undefined ? 'fresh' : 'replaced';
     } catch (error) {
       if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
       throw error;

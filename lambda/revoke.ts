@@ -47,6 +47,8 @@ type Findings = Pick<
 interface HeldClaim {
   markerKey: string;
   owner: string;
+  /** The version was never claimed before: nobody can have revoked it since the look-up. */
+  fresh?: boolean;
 }
 
 /**
@@ -191,7 +193,7 @@ const decideAndCall = async (
     held.claim = turn.claim;
     try {
       // Another revocation may have revoked this version between the look-up and the claim.
-      if (await alreadyRevoked(outcomes, request.accountId, markerKey)) {
+      if (!turn.claim.fresh && (await alreadyRevoked(outcomes, request.accountId, markerKey))) {
         return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
       }
       const result = await meeting.logout(token, {
@@ -285,9 +287,8 @@ const takeTurn = async (
           Date.now() + lease,
           (request.deadline ?? Number.POSITIVE_INFINITY) + 2000,
         );
-        if (await outcomes.claim(accountId, markerKey, owner, leaseUntil)) {
-          return { claim: { markerKey, owner } };
-        }
+        const claimed = await outcomes.claim(accountId, markerKey, owner, leaseUntil);
+        if (claimed) return { claim: { markerKey, owner, fresh: claimed === 'fresh' } };
       }
       const state = await outcomes.readClaim(accountId, markerKey);
       if (state.state === 'settled') return { adopted: adopt(state.settled) };
