@@ -19,10 +19,26 @@ const MEANING: Record<string, string> = {
   FAILED: 'the logout did not go through: the token may still be valid, retry later',
 };
 
-/** Strips control characters: a reason or error text must not drive the terminal. */
-export const clean = (value: unknown): string =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point.
-  String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+/**
+ * Characters that must not reach a terminal raw: controls (C0, DEL, C1), format characters (the
+ * bidi overrides and isolates that reorder a line, zero-width ones), lone surrogates and
+ * line/paragraph separators.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+/** Makes a stored field safe to print: every invisible character becomes a space. */
+export const clean = (value: unknown): string => String(value).replace(INVISIBLE, ' ');
+
+/** JSON text with every invisible character escaped (`\u202e`): the same JSON, safe to print. */
+export const printableJson = (text: string): string =>
+  text.replace(INVISIBLE, (char: string) =>
+    // Tab, CR and LF between tokens are JSON white space (inside strings they arrive escaped).
+    /[\t\n\r]/.test(char)
+      ? char
+      : [...Array(char.length).keys()]
+          .map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`)
+          .join(''),
+  );
 
 const upstreamOf = (record: Record<string, unknown>): string => {
   const status = record['upstreamStatus'];

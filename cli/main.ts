@@ -11,7 +11,13 @@ import {
   SECRET_PREFIX_PATTERN,
   USAGE,
 } from './args.js';
-import { formatError, formatHistory, formatOutcome, OUTCOME_EXIT } from './format.js';
+import {
+  formatError,
+  formatHistory,
+  formatOutcome,
+  OUTCOME_EXIT,
+  printableJson,
+} from './format.js';
 import { rotate } from './rotate.js';
 import { type CredentialsProvider, signRequest } from './sigv4.js';
 
@@ -183,7 +189,11 @@ const run = async (
   return exit;
 };
 
-const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+/** The API's JSON as sent, but with invisible characters escaped, so it cannot drive a terminal. */
+const withNewline = (text: string) => {
+  const printable = printableJson(text.replace(/\n$/, ''));
+  return `${printable}\n`;
+};
 
 /** Runs the command line; never throws, never exits: the caller does with the code returned. */
 export const main = async (argv: readonly string[], io: Io = defaultIo()): Promise<number> => {

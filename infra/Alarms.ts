@@ -106,7 +106,7 @@ export const countAcrossTriggers = (
  * tokens at all, so "already invalid" is no proof of anything. Named on the function's side;
  * rename it here if it lands under another name.
  */
-export const allUnauthorizedMetric = 'AllUnauthorized';
+export const allUnauthorizedMetric = 'AllTokensUnauthorized';
 
 /** The latency at which a revocation is near the function's 29 s timeout and the API's 30 s. */
 export const apiLatencyThresholdMs = 20_000;
@@ -173,7 +173,7 @@ export class Alarms extends Construct {
       alarmDescription:
         'Huawei Cloud Meeting refused a revocation (400, 403 or another 4xx): it is never retried and the token may still be valid. Read upstreamErrorCode in the outcome record and fix the token or the account.',
     });
-    this.alarm('AllUnauthorized', {
+    this.alarm('AllTokensUnauthorized', {
       alarmName: `${prefix}-all-unauthorized`,
       metric: countAcrossTriggers(allUnauthorizedMetric, ['offboarding', 'schedule']),
       alarmDescription:

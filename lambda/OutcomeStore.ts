@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { logger } from './commons/powertools.js';
 import { awsErrorName, OutcomeRecordError } from './errors.js';
-import { isTokenDead, type OutcomeRecord } from './outcome.js';
+import type { Outcome, OutcomeRecord } from './outcome.js';
 
 /**
  * Marker items sort after every record (`~` follows the digits that begin an ISO time) and carry
@@ -18,6 +18,27 @@ import { isTokenDead, type OutcomeRecord } from './outcome.js';
  */
 const MARKER_PREFIX = '~revoked#';
 const HISTORY_UPPER_BOUND = '~';
+/**
+ * Claim items (no `outcome` either): the one revocation allowed to call Huawei for a secret version
+ * holds the claim until its lease runs out; it then settles it with its outcome, which concurrent
+ * revocations of that version adopt instead of calling again.
+ */
+const CLAIM_PREFIX = '~claim#';
+/** How long a settled claim is kept for the TTL (`expiresAt`, epoch seconds) to remove it. */
+const SETTLED_CLAIM_TTL_SECONDS = 3600;
+
+/** What the owner of a claim found, as it tells those that waited for it. */
+export interface SettledClaim {
+  outcome: Outcome;
+  requestId: string;
+  upstreamStatus?: number;
+  upstreamErrorCode?: string;
+}
+
+export type ClaimState =
+  | { state: 'free' }
+  | { state: 'held'; owner: string; leaseUntil: number }
+  | { state: 'settled'; owner: string; settled: SettledClaim };
 
 export const MAX_HISTORY = 50;
 
@@ -127,14 +148,16 @@ export class OutcomeStore {
   }
 
   /**
-   * Writes the record and, when the token is now known dead, the version's marker, side by side.
+   * Writes the record and, when Huawei answered 200 (REVOKED), the version's marker, side by side.
+   * Only a 200 marks a version: a 401 is also what a token of the other site or a mangled token
+   * gets, so it proves nothing and a later revocation calls Huawei again.
    * The record is what counts: its failure throws. A lost marker only costs one upstream call
    * later (which answers 401, ALREADY_INVALID), so it is logged, not thrown; and a marker whose
    * record was lost answers nothing, since a look-up also checks the record it points to.
    */
   async record(record: OutcomeRecord): Promise<void> {
     const marking =
-      record.tokenFingerprint && isTokenDead(record.outcome) && record.outcome !== 'ALREADY_REVOKED'
+      record.tokenFingerprint && record.outcome === 'REVOKED'
         ? this.putMarker(
             record,
             markerKeyOf(record.secretVersionId, record.tokenFingerprint),
@@ -165,7 +188,8 @@ export class OutcomeStore {
 
   /**
    * A retried PutItem whose earlier try was written, its answer lost on the way, fails its own
-   * condition: the record is there all the same, which is all that was asked.
+   * condition: the record is there all the same, which is all that was asked. The record id is
+   * unique to this write (a random part), so an item under it can only be this write's own.
    */
   private async isStoredAfterAll(record: OutcomeRecord, error: unknown): Promise<boolean> {
     if (awsErrorName(error) !== 'ConditionalCheckFailedException') return false;
@@ -177,7 +201,13 @@ export class OutcomeStore {
           ConsistentRead: true,
         }),
       );
-      return Item?.['requestId'] === record.requestId && Item?.['outcome'] === record.outcome;
+      return (
+        Item?.['recordedAt'] === record.recordedAt &&
+        Item?.['requestId'] === record.requestId &&
+        Item?.['outcome'] === record.outcome &&
+        Item?.['actor'] === record.actor &&
+        Item?.['reason'] === record.reason
+      );
     } catch {
       return false;
     }
@@ -196,6 +226,123 @@ export class OutcomeStore {
         },
       }),
     );
+  }
+
+  /**
+   * Claims the right to call Huawei for this secret version: succeeds when no claim exists, the
+   * last one was settled, or its owner's lease ran out (a dead owner never blocks the version).
+   * Returns false when another revocation holds it, `fresh` when the version was never claimed
+   * before (so no claim holder can have revoked it since the marker was looked up), `replaced`
+   * when an earlier claim was settled or run out.
+   */
+  async claim(
+    accountId: string,
+    markerKey: string,
+    owner: string,
+    leaseUntil: number,
+  ): Promise<'fresh' | 'replaced' | false> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            accountId,
+            recordId: `${CLAIM_PREFIX}${markerKey}`,
+            owner,
+            leaseUntil,
+            expiresAt: Math.ceil(leaseUntil / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+          },
+          ConditionExpression:
+            'attribute_not_exists(recordId) OR attribute_exists(settledOutcome) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': Date.now() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes === undefined ? 'fresh' : 'replaced';
+    } catch (error) {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async readClaim(accountId: string, markerKey: string): Promise<ClaimState> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: `${CLAIM_PREFIX}${markerKey}` },
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return { state: 'free' };
+    const owner = String(Item['owner']);
+    if (typeof Item['settledOutcome'] === 'string') {
+      return {
+        state: 'settled',
+        owner,
+        settled: {
+          outcome: Item['settledOutcome'] as Outcome,
+          requestId: String(Item['settledBy']),
+          ...(typeof Item['upstreamStatus'] === 'number'
+            ? { upstreamStatus: Item['upstreamStatus'] }
+            : {}),
+          ...(typeof Item['upstreamErrorCode'] === 'string'
+            ? { upstreamErrorCode: Item['upstreamErrorCode'] }
+            : {}),
+        },
+      };
+    }
+    return { state: 'held', owner, leaseUntil: Number(Item['leaseUntil']) };
+  }
+
+  /**
+   * Ends a claim: with what its owner found (recorded), for the waiting revocations to adopt, or
+   * without (nothing recorded), so that they claim the version again. Only the owner may end it.
+   */
+  async settleClaim(
+    accountId: string,
+    markerKey: string,
+    owner: string,
+    settled: SettledClaim | undefined,
+  ): Promise<void> {
+    // PutItem, conditional on still owning the claim: the function may only put and read here.
+    const now = Date.now();
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            accountId,
+            recordId: `${CLAIM_PREFIX}${markerKey}`,
+            owner,
+            // Released without an outcome: a lease already run out, so the next may claim.
+            leaseUntil: settled === undefined ? 0 : now,
+            expiresAt: Math.floor(now / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+            ...(settled === undefined
+              ? {}
+              : {
+                  settledOutcome: settled.outcome,
+                  settledBy: settled.requestId,
+                  ...(settled.upstreamStatus !== undefined
+                    ? { upstreamStatus: settled.upstreamStatus }
+                    : {}),
+                  ...(settled.upstreamErrorCode !== undefined
+                    ? { upstreamErrorCode: settled.upstreamErrorCode }
+                    : {}),
+                }),
+          },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      // A claim taken over (lease run out) is no longer ours to end; any other failure only
+      // makes the waiting revocations wait for the lease, then call Huawei themselves.
+      logger.warn('could not end the claim on a secret version', {
+        accountId,
+        error: awsErrorName(error),
+      });
+    }
   }
 
   /** The account's records, newest first. */

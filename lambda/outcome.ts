@@ -19,7 +19,7 @@ export const isTokenDead = (outcome: Outcome): boolean =>
 /** One item of the outcome table. Optional fields are absent, never null. */
 export interface OutcomeRecord {
   accountId: string;
-  /** ISO-8601 UTC time of the record, then `#` and the request id: sorts by time. */
+  /** ISO-8601 UTC time of the record, `#`, the request id, `#` and a random id: sorts by time, unique. */
   recordId: string;
   recordedAt: string;
   outcome: Outcome;
@@ -37,6 +37,11 @@ export interface OutcomeRecord {
   correlationId?: string;
   /** Extension (VERIFY_REVOCATION): Huawei's validate API confirmed the token dead (true) or alive. */
   verified?: boolean;
+  /**
+   * Extension: the request id of the concurrent revocation of the same secret version whose
+   * upstream answer this one reports (it made no call of its own).
+   */
+  followedRequestId?: string;
   /** Extension: why a FAILED revocation failed (`timeout`, `ECONNRESET`, `deadline`, ...). */
   failure?: string;
 }

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { count, logger, recordUpstreamCall } from './commons/powertools.js';
 import { rememberSecret } from './commons/redaction.js';
 import { awsErrorName, OutcomeRecordError, SecretReadError } from './errors.js';
-import { markerKeyOf } from './OutcomeStore.js';
+import { markerKeyOf, type OutcomeStore, type SettledClaim } from './OutcomeStore.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
 import { isSendable } from './secrets/extractToken.js';
 import type { LoadedToken } from './secrets/SecretStore.js';
@@ -40,7 +40,16 @@ type Findings = Pick<
   | 'upstreamErrorCode'
   | 'failure'
   | 'verified'
+  | 'followedRequestId'
 > & { outcome: Outcome };
+
+/** The claim a revocation holds on its secret version while it calls Huawei. */
+interface HeldClaim {
+  markerKey: string;
+  owner: string;
+  /** The version was never claimed before: nobody can have revoked it since the look-up. */
+  fresh?: boolean;
+}
 
 /**
  * Revokes one account's token and records the outcome. Throws OutcomeRecordError when the
@@ -56,6 +65,8 @@ export interface FoundOutcome {
   request: RevocationRequest;
   findings: Findings;
   started: number;
+  /** Settled by `record` once the outcome is written, so that those waiting can adopt it. */
+  claim?: HeldClaim;
 }
 
 /** Loads, decides and calls Huawei: everything but the record. */
@@ -64,18 +75,22 @@ export const findOutcome = async (
   services: Services,
 ): Promise<FoundOutcome> => {
   const started = performance.now();
-  return { request, findings: await decideAndCall(request, services), started };
+  const held: { claim?: HeldClaim } = {};
+  const findings = await decideAndCall(request, services, held);
+  return { request, findings, started, ...(held.claim ? { claim: held.claim } : {}) };
 };
 
 /** Writes the record of an outcome, then counts, announces and logs it. */
 export const record = async (
-  { request, findings, started }: FoundOutcome,
+  { request, findings, started, claim }: FoundOutcome,
   services: Services,
 ): Promise<OutcomeRecord> => {
   const recordedAt = new Date().toISOString();
   const item: OutcomeRecord = {
     accountId: request.accountId,
-    recordId: `${recordedAt}#${request.requestId}`,
+    // Unique per write, whatever the request id and however close in time: callers may reuse an
+    // X-Request-ID, and two records of one millisecond must never share a key.
+    recordId: `${recordedAt}#${request.requestId}#${randomUUID()}`,
     recordedAt,
     trigger: request.trigger,
     requestId: request.requestId,
@@ -89,7 +104,24 @@ export const record = async (
       correlationId: request.correlationId,
     }),
   };
-  await services.outcomes.record(item);
+  try {
+    await services.outcomes.record(item);
+  } catch (error) {
+    // Nothing recorded: those waiting on the claim must not adopt an outcome with no record.
+    if (claim)
+      await services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, undefined);
+    throw error;
+  }
+  if (claim) {
+    await services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, {
+      outcome: item.outcome,
+      requestId: item.requestId,
+      ...defined({
+        upstreamStatus: item.upstreamStatus,
+        upstreamErrorCode: item.upstreamErrorCode,
+      }),
+    });
+  }
   count(item.trigger, item.outcome);
   services.events?.add(item);
   logger.info('revocation recorded', {
@@ -110,6 +142,7 @@ export const record = async (
 const decideAndCall = async (
   request: RevocationRequest,
   { secrets, outcomes, meeting, config }: Services,
+  held: { claim?: HeldClaim },
 ): Promise<Findings> => {
   let loaded: LoadedToken;
   try {
@@ -125,6 +158,16 @@ const decideAndCall = async (
     });
     return { outcome: 'FAILED', attempts: 0, failure: `SecretsManager:${error.awsErrorName}` };
   }
+  if (!loaded.found && loaded.malformed) {
+    // JSON that is not an object holding a string token: never sent, never taken for a token.
+    logger.error('the secret is malformed; nothing was sent', { accountId: request.accountId });
+    return {
+      outcome: 'FAILED',
+      attempts: 0,
+      failure: 'secret-malformed',
+      ...(loaded.versionId ? { secretVersionId: loaded.versionId } : {}),
+    };
+  }
   if (!loaded.found) {
     return { outcome: 'NOT_FOUND', attempts: 0, secretVersionId: loaded.versionId };
   }
@@ -134,9 +177,9 @@ const decideAndCall = async (
   try {
     const fingerprint = tokenFingerprint(token);
     const known = { secretVersionId: versionId, tokenFingerprint: fingerprint };
+    const markerKey = markerKeyOf(versionId, fingerprint);
     const revokedBefore =
-      request.knownRevoked ??
-      (await alreadyRevoked(outcomes, request.accountId, markerKeyOf(versionId, fingerprint)));
+      request.knownRevoked ?? (await alreadyRevoked(outcomes, request.accountId, markerKey));
     if (revokedBefore) {
       return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
     }
@@ -145,26 +188,39 @@ const decideAndCall = async (
       // loudly, never NOT_FOUND, since whatever it is, it may still work.
       return { outcome: 'FAILED', attempts: 0, failure: 'token-unsendable', ...known };
     }
-    const result = await meeting.logout(token, {
-      requestId: request.requestId,
-      deadline: request.deadline,
-    });
-    if (result.attempts > 0) {
-      recordUpstreamCall(request.trigger, result.upstreamMs, result.attempts);
+    const turn = await takeTurn(request, outcomes, markerKey, leaseMs(config));
+    if ('adopted' in turn) return { ...turn.adopted, ...known };
+    held.claim = turn.claim;
+    try {
+      // Another revocation may have revoked this version between the look-up and the claim.
+      if (!turn.claim.fresh && (await alreadyRevoked(outcomes, request.accountId, markerKey))) {
+        return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
+      }
+      const result = await meeting.logout(token, {
+        requestId: request.requestId,
+        deadline: request.deadline,
+      });
+      if (result.attempts > 0) {
+        recordUpstreamCall(request.trigger, result.upstreamMs, result.attempts);
+      }
+      const verified =
+        result.outcome === 'REVOKED' && config.verifyRevocation
+          ? await verify(meeting, token, request)
+          : undefined;
+      return {
+        verified,
+        outcome: result.outcome,
+        attempts: result.attempts,
+        upstreamStatus: result.upstreamStatus,
+        upstreamErrorCode: result.upstreamErrorCode,
+        failure: result.failure,
+        ...known,
+      };
+    } catch (error) {
+      delete held.claim;
+      await outcomes.settleClaim(request.accountId, markerKey, turn.claim.owner, undefined);
+      throw error;
     }
-    const verified =
-      result.outcome === 'REVOKED' && config.verifyRevocation
-        ? await verify(meeting, token, request)
-        : undefined;
-    return {
-      verified,
-      outcome: result.outcome,
-      attempts: result.attempts,
-      upstreamStatus: result.upstreamStatus,
-      upstreamErrorCode: result.upstreamErrorCode,
-      failure: result.failure,
-      ...known,
-    };
   } finally {
     forget();
   }
@@ -194,6 +250,80 @@ const verify = async (
     return undefined;
   }
   return true;
+};
+
+/**
+ * How long an owner may hold a claim: every attempt at its timeout, the longest backoff between
+ * them, the verification call and a margin to record. An owner that dies loses its claim then.
+ */
+const leaseMs = (config: Services['config']): number =>
+  config.maxAttempts * (config.timeoutMs + 2000) +
+  (config.verifyRevocation ? config.timeoutMs : 0) +
+  2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One upstream call per secret version, however many revocations of it run at once, in however
+ * many instances: each claims the version with a conditional write; the one that gets it calls
+ * Huawei, the others wait for it to settle the claim and adopt its outcome (`ALREADY_REVOKED`
+ * after a 200). A claim whose owner died is taken over once its lease runs out.
+ */
+const takeTurn = async (
+  request: RevocationRequest,
+  outcomes: OutcomeStore,
+  markerKey: string,
+  lease: number,
+): Promise<{ claim: HeldClaim } | { adopted: Findings }> => {
+  const owner = `${request.requestId}#${randomUUID()}`;
+  const { accountId } = request;
+  const waitUntil = Math.min(request.deadline ?? Number.POSITIVE_INFINITY, Date.now() + lease * 2);
+  let pause = 20;
+  let tryClaim = true;
+  try {
+    while (true) {
+      if (tryClaim) {
+        const leaseUntil = Math.min(
+          Date.now() + lease,
+          (request.deadline ?? Number.POSITIVE_INFINITY) + 2000,
+        );
+        const claimed = await outcomes.claim(accountId, markerKey, owner, leaseUntil);
+        if (claimed) return { claim: { markerKey, owner, fresh: claimed === 'fresh' } };
+      }
+      const state = await outcomes.readClaim(accountId, markerKey);
+      if (state.state === 'settled') return { adopted: adopt(state.settled) };
+      tryClaim = state.state === 'free' || state.leaseUntil < Date.now();
+      if (tryClaim) continue;
+      if (Date.now() + pause > waitUntil) {
+        logger.warn('gave up waiting for a concurrent revocation of the same secret version', {
+          accountId,
+        });
+        return { adopted: { outcome: 'FAILED', attempts: 0, failure: 'concurrent-revocation' } };
+      }
+      await sleep(pause / 2 + Math.random() * pause);
+      pause = Math.min(pause * 2, 250);
+    }
+  } catch (error) {
+    // Without the table we can neither take turns nor record: fail before calling upstream.
+    throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
+  }
+};
+
+/** The outcome a waiting revocation reports: the owner's, or ALREADY_REVOKED after its 200. */
+const adopt = (settled: SettledClaim): Findings => {
+  if (settled.outcome === 'REVOKED' || settled.outcome === 'ALREADY_REVOKED') {
+    return { outcome: 'ALREADY_REVOKED', attempts: 0, followedRequestId: settled.requestId };
+  }
+  return {
+    outcome: settled.outcome,
+    attempts: 0,
+    followedRequestId: settled.requestId,
+    ...defined({
+      upstreamStatus: settled.upstreamStatus,
+      upstreamErrorCode: settled.upstreamErrorCode,
+      failure: settled.outcome === 'FAILED' ? 'concurrent-revocation-failed' : undefined,
+    }),
+  };
 };
 
 const alreadyRevoked = async (

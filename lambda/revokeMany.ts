@@ -2,9 +2,9 @@
 // a time, each record written while the worker already moves on to its next account, and no new
 // revocation started once the invocation's time runs short.
 import pMap from 'p-map';
-import { logger } from './commons/powertools.js';
+import { count, logger } from './commons/powertools.js';
 import { OutcomeRecordError } from './errors.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
 import {
   type FoundOutcome,
   findOutcome,
@@ -24,7 +24,28 @@ export interface ManyResult {
   unrecorded: string[];
   /** Accounts not started because the deadline drew near. */
   notStarted: string[];
+  /** Revocations that called Huawei, and those of them answered 401. */
+  called: number;
+  unauthorized: number;
 }
+
+/** The metric counted once per sweep or event in which every token called answered 401. */
+export const ALL_UNAUTHORIZED_METRIC = 'AllTokensUnauthorized';
+
+/**
+ * Every token called answered 401: one site's tokens sent to the other site (or a mangled
+ * configuration) looks exactly like this, and would otherwise pass as "already invalid".
+ */
+const warnIfAllUnauthorized = (result: ManyResult, trigger: Trigger | undefined): void => {
+  if (trigger === undefined || result.called === 0 || result.unauthorized < result.called) return;
+  count(trigger, ALL_UNAUTHORIZED_METRIC);
+  logger.warn(
+    'every token called answered 401: check MEETING_API_BASE_URL (China or international site) before trusting these ALREADY_INVALID outcomes',
+    { trigger, called: result.called, meetingApiBaseUrl: process.env['MEETING_API_BASE_URL'] },
+  );
+};
+
+const calledUpstream = (item: OutcomeRecord): boolean => item.attempts > 0;
 
 /**
  * Whether it is too late to start a revocation: one full attempt must still fit, as the retry
@@ -38,7 +59,15 @@ export const revokeMany = async (
   services: Services,
   { concurrency, deadline }: { concurrency: number; deadline: number | undefined },
 ): Promise<ManyResult> => {
-  const result: ManyResult = { outcomes: [], failed: [], unrecorded: [], notStarted: [] };
+  const result: ManyResult = {
+    outcomes: [],
+    failed: [],
+    unrecorded: [],
+    notStarted: [],
+    called: 0,
+    unauthorized: 0,
+  };
+  let trigger: Trigger | undefined;
   // Record writes run beside the upstream calls; bounded, so a slow table applies back-pressure.
   const writing = new Set<Promise<void>>();
   const maxWriting = concurrency * 2;
@@ -48,6 +77,9 @@ export const revokeMany = async (
     const done: Promise<void> = record(found, services).then(
       (item) => {
         result.outcomes.push(item.outcome);
+        trigger = item.trigger;
+        if (calledUpstream(item)) result.called += 1;
+        if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
         if (item.outcome === 'FAILED' && countFailed) result.failed.push(accountId);
       },
       (error: unknown) => {
@@ -95,5 +127,6 @@ export const revokeMany = async (
     // Every outcome reached is recorded (or reported unrecorded) before anything is answered.
     await Promise.allSettled([...writing]);
   }
+  warnIfAllUnauthorized(result, trigger);
   return result;
 };

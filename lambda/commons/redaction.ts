@@ -9,15 +9,28 @@ const CREDENTIAL_NAME =
 
 export const MASK = '***';
 
-/** Tokens currently loaded, so that they can be recognised in any text. */
-const liveSecrets = new Set<string>();
+/**
+ * Tokens currently loaded, each with the number of revocations using it: two accounts of one
+ * sweep or event may share a token, and the first to finish must not unmask it for the other.
+ */
+const liveSecrets = new Map<string, number>();
 
-/** Remembers a token for scrubbing while it is in use; returns the function that forgets it. */
+/**
+ * Remembers a token for scrubbing while it is in use; returns the function that forgets it (once:
+ * calling it again does not release another revocation's hold).
+ */
 export const rememberSecret = (secret: string): (() => void) => {
   // Too short to scrub without masking ordinary words; such a value is not a real token anyway.
   if (secret.length < 8) return () => {};
-  liveSecrets.add(secret);
-  return () => liveSecrets.delete(secret);
+  liveSecrets.set(secret, (liveSecrets.get(secret) ?? 0) + 1);
+  let forgotten = false;
+  return () => {
+    if (forgotten) return;
+    forgotten = true;
+    const holds = (liveSecrets.get(secret) ?? 1) - 1;
+    if (holds > 0) liveSecrets.set(secret, holds);
+    else liveSecrets.delete(secret);
+  };
 };
 
 export const isCredentialKey = (key: string): boolean =>
@@ -26,7 +39,7 @@ export const isCredentialKey = (key: string): boolean =>
 /** Replaces every live token inside `text` with the mask. */
 export const scrub = (text: string): string => {
   let result = text;
-  for (const secret of liveSecrets) {
+  for (const secret of liveSecrets.keys()) {
     if (result.includes(secret)) result = result.split(secret).join(MASK);
   }
   return result;

@@ -13,18 +13,16 @@ import type {
   Context,
 } from 'aws-lambda';
 import { isAccountId } from '../accountId.js';
-import { getClients } from '../commons/clients.js';
 import { logger } from '../commons/powertools.js';
 import { type Config, getConfig } from '../config.js';
 import { deadlineOf } from '../deadline.js';
-import { awsErrorName, ConfigurationError, OutcomeRecordError } from '../errors.js';
+import { ConfigurationError, OutcomeRecordError } from '../errors.js';
 import { runIdempotently } from '../idempotency.js';
 import { MAX_HISTORY } from '../OutcomeStore.js';
 import type { Outcome, OutcomeRecord } from '../outcome.js';
 import { revoke } from '../revoke.js';
 import { getServices } from '../services.js';
 import { parseRevocationBody } from './body.js';
-import { KeptAnswers } from './keptAnswers.js';
 import { headerOf, requestIdOf } from './requestId.js';
 import { HttpError, INTERNAL_ERROR_BODY, json } from './responses.js';
 import { httpServerErrorMetric } from './serverErrorMetric.js';
@@ -112,6 +110,15 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
       'Idempotency-Key must be 1-255 visible ASCII characters.',
     );
   }
+  if (idempotencyKey !== undefined && !cfg.idempotencyTableName) {
+    // Without the idempotency table the first answer cannot be kept under concurrency: refuse
+    // the header rather than pretend to honour it.
+    throw new HttpError(
+      400,
+      'IDEMPOTENCY_UNAVAILABLE',
+      'Idempotency-Key is not supported by this deployment (it has no idempotency table); send the request without it.',
+    );
+  }
   const requestId = requestIdOf(event);
   const actor = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer?.iam
     ?.userArn;
@@ -149,58 +156,24 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
   const payload = { accountId: body.accountId, reason: body.reason ?? null };
   let answer: Answer;
   try {
-    if (idempotencyKey === undefined) answer = await work();
-    else if (cfg.idempotencyTableName) {
-      answer = await runIdempotently(
-        {
-          tableName: cfg.idempotencyTableName,
-          keyPrefix: 'api',
-          key: { actor: actor ?? '', idempotencyKey },
-          payload,
-          expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
-          context,
-        },
-        work,
-      );
-    } else {
-      answer = await keptOrNew(cfg, actor ?? '', idempotencyKey, payload, work);
-    }
+    answer =
+      idempotencyKey === undefined || !cfg.idempotencyTableName
+        ? await work()
+        : await runIdempotently(
+            {
+              tableName: cfg.idempotencyTableName,
+              keyPrefix: 'api',
+              key: { actor: actor ?? '', idempotencyKey },
+              payload,
+              expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+              context,
+            },
+            work,
+          );
   } catch (error) {
     throw idempotencyHttpError(error) ?? error;
   }
   return json(STATUS_OF[answer.outcome], answer, { 'X-Request-ID': answer.requestId });
-};
-
-/** The first answer for this key, kept in the outcome table when there is no idempotency table. */
-const keptOrNew = async (
-  cfg: Config,
-  actor: string,
-  idempotencyKey: string,
-  payload: object,
-  work: () => Promise<Answer>,
-): Promise<Answer> => {
-  const kept = new KeptAnswers<Answer>(
-    getClients().documents,
-    cfg.outcomeTableName,
-    IDEMPOTENCY_WINDOW_SECONDS,
-  );
-  const key = kept.keyOf(actor, idempotencyKey);
-  const payloadHash = kept.payloadHashOf(payload);
-  let earlier: Awaited<ReturnType<typeof kept.find>>;
-  try {
-    earlier = await kept.find(key);
-  } catch (error) {
-    throw new HttpError(
-      500,
-      'OUTCOME_NOT_RECORDED',
-      `The outcome table cannot be read (${awsErrorName(error)}); retry the request.`,
-    );
-  }
-  if (earlier && earlier.payloadHash !== payloadHash) throw new IdempotencyValidationError();
-  if (earlier) return earlier.answer;
-  const answer = await work();
-  await kept.keep(key, payloadHash, answer);
-  return answer;
 };
 
 const idempotencyHttpError = (error: unknown): HttpError | undefined => {

@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { logger } from '../commons/powertools.js';
 import { awsErrorName, SecretReadError } from '../errors.js';
-import { extractToken } from './extractToken.js';
+import { readToken } from './extractToken.js';
 
 export type LoadedToken =
   | { found: true; token: string; versionId: string | undefined }
-  | { found: false; versionId?: string };
+  | { found: false; versionId?: string; malformed?: true };
 
 /** Errors that mean "this account has no secret", as opposed to "we could not look". */
 const isMissing = (error: unknown): boolean => {
@@ -59,9 +59,13 @@ export class SecretStore {
   }
 
   toLoaded(secretString: string | undefined, versionId: string | undefined): LoadedToken {
-    const token = extractToken(secretString, this.tokenField);
-    if (token === undefined) return { found: false, ...(versionId ? { versionId } : {}) };
-    return { found: true, token, versionId };
+    const reading = readToken(secretString, this.tokenField);
+    if ('token' in reading) return { found: true, token: reading.token, versionId };
+    return {
+      found: false,
+      ...(versionId ? { versionId } : {}),
+      ...('malformed' in reading ? { malformed: true } : {}),
+    };
   }
 
   /**

@@ -271,7 +271,7 @@ describe('the alarms on storage', () => {
 });
 
 describe('the alarm on sweeps and offboarding events answered 401 throughout', () => {
-  it('sums AllUnauthorized over the schedule and offboarding triggers', () => {
+  it('sums AllTokensUnauthorized over the schedule and offboarding triggers', () => {
     // Assess
     expect(alarmNamed(template, 'all-unauthorized')).toMatchObject({
       ...firing,
@@ -284,7 +284,7 @@ describe('the alarm on sweeps and offboarding events answered 401 throughout', (
           MetricStat: expect.objectContaining({
             Metric: {
               Namespace: 'MeetingTokenRevoker',
-              MetricName: 'AllUnauthorized',
+              MetricName: 'AllTokensUnauthorized',
               Dimensions: [
                 { Name: 'service', Value: 'meeting-token-revoker' },
                 { Name: 'trigger', Value: 'schedule' },

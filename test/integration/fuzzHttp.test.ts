@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasDuplicateKeys } from '../../lambda/http/body.js';
 import { httpEvent } from '../support/events.js';
 import { type Harness, IDEMPOTENCY_TABLE, newToken, startHarness } from '../support/harness.js';
 
@@ -12,6 +13,8 @@ import { type Harness, IDEMPOTENCY_TABLE, newToken, startHarness } from '../supp
 // ---------------------------------------------------------------------------------------------
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+/** Refused in a reason: controls, unpaired surrogates, line separators, bidi controls. */
+const UNPRINTABLE = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const MAX_BODY = 16 * 1024;
@@ -49,6 +52,9 @@ const bodyError = (event: APIGatewayProxyEventV2WithIAMAuthorizer): Expected | u
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { kind: 'error', status: 400, code: 'INVALID_JSON' };
   }
+  if (hasDuplicateKeys(bytes.toString('utf8'))) {
+    return { kind: 'error', status: 400, code: 'INVALID_JSON' };
+  }
   const fields = body as Record<string, unknown>;
   const { accountId, reason } = fields;
   const valid =
@@ -56,7 +62,8 @@ const bodyError = (event: APIGatewayProxyEventV2WithIAMAuthorizer): Expected | u
     typeof accountId === 'string' &&
     ACCOUNT_ID.test(accountId) &&
     // "At most 256 chars": Unicode code points, so an emoji is one character, not two.
-    (!('reason' in fields) || (typeof reason === 'string' && [...reason].length <= 256));
+    (!('reason' in fields) ||
+      (typeof reason === 'string' && [...reason].length <= 256 && !UNPRINTABLE.test(reason)));
   return valid ? undefined : { kind: 'error', status: 400, code: 'VALIDATION_ERROR' };
 };
 

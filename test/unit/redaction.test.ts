@@ -47,4 +47,16 @@ describe('redaction', () => {
     expect(line).toContain(`upstream said ${MASK} is bad`);
     expect(scrub(`later ${token}`)).toBe(`later ${token}`);
   });
+
+  it('keeps masking a token shared by two revocations until both are done', () => {
+    const token = 'cnr1sharedtokensharedtoken0001';
+    const forgetFirst = rememberSecret(token);
+    const forgetSecond = rememberSecret(token);
+    forgetFirst();
+    expect(scrub(`still in use ${token}`)).toBe(`still in use ${MASK}`);
+    forgetFirst(); // forgetting twice must not release the other's hold
+    expect(scrub(token)).toBe(MASK);
+    forgetSecond();
+    expect(scrub(token)).toBe(token);
+  });
 });
