@@ -1,39 +1,25 @@
 // The alarms reach someone (the topic's policy and key let CloudWatch publish), and every failure
-// has one: HTTP 5xx and latency, each function's errors and throttles, DynamoDB throttling.
+// has one: FAILED and REJECTED revocations, HTTP 5xx and latency, each function's errors and
+// throttles, DynamoDB throttling, dead letters, a work-queue backlog, and the extensions' own.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiLatencyThresholdMs } from '../../infra/Alarms.js';
 import { type Synthesized, synthesize } from './synthesize.js';
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-const firing = {
-  Threshold: 1,
-  EvaluationPeriods: 1,
-  ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-  TreatMissingData: 'notBreaching',
-};
+import {
+  alarmIdsOn,
+  firing,
+  idsOf,
+  logicalId,
+  type StackIds,
+  type Statement,
+  variantContext,
+} from './template.js';
 
 let defaults: Synthesized;
 let everythingOn: Synthesized;
 let template: Template;
-let ids: {
-  topic: string;
-  key: string;
-  api: string;
-  stage: string;
-  apiFn: string;
-  workerFn: string;
-  outcomes: string;
-  idempotency: string;
-};
+let variant: Synthesized;
+let ids: StackIds;
 
 beforeAll(() => {
   defaults = synthesize();
@@ -43,19 +29,8 @@ beforeAll(() => {
     outcomeEventBusName: 'revocation-outcomes',
     alarmEmail: 'oncall@example.com',
   });
-  const { stack } = defaults;
-  const id = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as never);
-  ids = {
-    topic: id(stack.alarms.topic),
-    key: id(stack.alarms.topicKey),
-    api: id(stack.api.api),
-    stage: id(stack.api.stage),
-    apiFn: id(stack.apiRevoker.function),
-    workerFn: id(stack.revoker.function),
-    outcomes: id(stack.tables.outcomes),
-    idempotency: id(stack.tables.idempotency),
-  };
+  variant = synthesize(variantContext);
+  ids = idsOf(defaults.stack);
 });
 
 /** The one alarm named `<stackName>-<suffix>`. */
@@ -175,7 +150,7 @@ describe('the alarms on ops requests', () => {
     // Assess
     for (const [label, fn] of [
       ['api', ids.apiFn],
-      ['worker', ids.workerFn],
+      ['worker', ids.fn],
     ] as const) {
       expect(alarmNamed(template, `${label}-function-throttles`)).toMatchObject({
         ...firing,
@@ -188,7 +163,7 @@ describe('the alarms on ops requests', () => {
       ...firing,
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.workerFn } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
     });
   });
 
@@ -360,5 +335,229 @@ describe('the dashboard and alarms together', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardBody: Match.anyValue(),
     });
+  });
+});
+
+describe('the alarms', () => {
+  const alarmOn = (t: Template, props: object) => logicalId(t, 'AWS::CloudWatch::Alarm', props);
+
+  it('fire on any FAILED revocation, summed over the three triggers', () => {
+    // Assess
+    alarmOn(template, {
+      ...firing,
+      AlarmActions: [{ Ref: ids.topic }],
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression: 'SUM([failed_api, failed_offboarding, failed_schedule])',
+          ReturnData: true,
+        }),
+        ...['api', 'offboarding', 'schedule'].map((trigger) =>
+          Match.objectLike({
+            Id: `failed_${trigger}`,
+            ReturnData: false,
+            MetricStat: {
+              Metric: {
+                Namespace: 'MeetingTokenRevoker',
+                MetricName: 'FAILED',
+                Dimensions: [
+                  { Name: 'service', Value: 'meeting-token-revoker' },
+                  { Name: 'trigger', Value: trigger },
+                ],
+              },
+              Period: 300,
+              Stat: 'Sum',
+            },
+          }),
+        ),
+      ]),
+    });
+  });
+
+  it('fire on a REJECTED revocation, which nothing retries', () => {
+    // Assess
+    alarmOn(template, {
+      ...firing,
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression: 'SUM([rejected_api, rejected_offboarding, rejected_schedule])',
+        }),
+      ]),
+    });
+  });
+
+  it('fire on function errors and throttles', () => {
+    // Assess
+    for (const metricName of ['Errors', 'Throttles']) {
+      alarmOn(template, {
+        ...firing,
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Statistic: 'Sum',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+      });
+    }
+  });
+
+  it('fire on the first message in any of the four dead-letter queues', () => {
+    // Assess
+    for (const queue of [
+      ids.workDeadLetters,
+      ids.failedInvocations,
+      ids.offboardingDeadLetters,
+      ids.sweepDeadLetters,
+    ]) {
+      alarmOn(template, {
+        ...firing,
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Statistic: 'Maximum',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      });
+      template.hasOutput('*', { Value: { Ref: queue } });
+    }
+  });
+
+  it('fire when the work queue backs up for an hour', () => {
+    // Assess
+    alarmOn(template, {
+      ...firing,
+      Threshold: 3600,
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.workQueue, 'QueueName'] } }],
+    });
+  });
+
+  it('all notify the topic, which only TLS publishers may use', () => {
+    // Assess
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmActions: [{ Ref: ids.topic }], OKActions: [{ Ref: ids.topic }] },
+      16,
+    );
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: ids.topic } });
+  });
+
+  it('e-mail the address from context, and no one by default', () => {
+    // Assess
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    variant.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('come with a dashboard', () => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['MeetingTokenRevoker-', { Ref: 'AWS::Region' }]] },
+    });
+  });
+});
+
+describe('the alarms of the extensions: verification and outcome events', () => {
+  let verifying: Synthesized;
+  let publishing: Synthesized;
+  let defaultBus: Synthesized;
+
+  beforeAll(() => {
+    verifying = synthesize({ verifyRevocation: 'true' });
+    publishing = synthesize({ outcomeEventBusName: 'revocation-outcomes' });
+    defaultBus = synthesize({ verifyRevocation: true, outcomeEventBusName: 'default' });
+  });
+
+  /** An alarm on `metricName` summed over the three triggers with the ids `${stem}_${trigger}`. */
+  const sumAlarm = (metricName: string, stem: string) => ({
+    ...firing,
+    Metrics: Match.arrayWith([
+      Match.objectLike({
+        Expression: `SUM([${stem}_api, ${stem}_offboarding, ${stem}_schedule])`,
+        ReturnData: true,
+      }),
+      ...['api', 'offboarding', 'schedule'].map((trigger) =>
+        Match.objectLike({
+          Id: `${stem}_${trigger}`,
+          ReturnData: false,
+          MetricStat: {
+            Metric: {
+              Namespace: 'MeetingTokenRevoker',
+              MetricName: metricName,
+              Dimensions: [
+                { Name: 'service', Value: 'meeting-token-revoker' },
+                { Name: 'trigger', Value: trigger },
+              ],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ),
+    ]),
+  });
+  const survived = sumAlarm('TokenSurvivedRevocation', 'token_survived_revocation');
+  const eventsFailed = sumAlarm('OutcomeEventsFailed', 'outcome_events_failed');
+
+  it('alarm on the first token that survived its revocation, summed over the triggers', () => {
+    // Prepare
+    const topic = verifying.stack.getLogicalId(
+      verifying.stack.alarms.topic.node.defaultChild as never,
+    );
+
+    // Assess
+    verifying.template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
+    verifying.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...survived,
+      AlarmName: 'MeetingTokenRevoker-token-survived-revocation',
+      AlarmDescription: Match.stringLikeRegexp('security incident'),
+      AlarmActions: [{ Ref: topic }],
+      OKActions: [{ Ref: topic }],
+    });
+  });
+
+  it('alarm on outcome events that could not be published, only when a bus is set', () => {
+    // Assess
+    publishing.template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
+    publishing.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...eventsFailed,
+      AlarmName: 'MeetingTokenRevoker-outcome-events-failed',
+    });
+    expect(alarmIdsOn(publishing.template, 'TokenSurvivedRevocation')).toEqual([]);
+    defaultBus.template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
+    defaultBus.template.hasResourceProperties('AWS::CloudWatch::Alarm', survived);
+    defaultBus.template.hasResourceProperties('AWS::CloudWatch::Alarm', eventsFailed);
+  });
+
+  it('put both alarms and their metrics on the dashboard', () => {
+    // Prepare
+    const [dashboard] = Object.values(
+      defaultBus.template.findResources('AWS::CloudWatch::Dashboard'),
+    );
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    const alarmIds = [
+      ...alarmIdsOn(defaultBus.template, 'TokenSurvivedRevocation'),
+      ...alarmIdsOn(defaultBus.template, 'OutcomeEventsFailed'),
+    ];
+
+    // Assess
+    expect(alarmIds).toHaveLength(2);
+    for (const id of alarmIds) expect(body).toContain(`"${id}"`);
+    for (const metricName of [
+      'TokenSurvivedRevocation',
+      'VerificationInconclusive',
+      'OutcomeEventsFailed',
+    ]) {
+      expect(body).toContain(metricName);
+    }
+    expect(JSON.stringify(template.toJSON())).not.toContain('VerificationInconclusive');
   });
 });
