@@ -1,5 +1,5 @@
 // Human-readable output of meeting-revoke: an outcome with its meaning, a history as a table.
-// Everything printed comes from the API's answer, which never holds a token (CONTRACT §6).
+// Everything printed comes from the API's answer, which never holds a token (docs/INTERFACE.md, "What never happens").
 
 export const OUTCOME_EXIT: Record<string, number> = {
   REVOKED: 0,

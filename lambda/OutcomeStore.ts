@@ -1,4 +1,4 @@
-// The outcome table (CONTRACT §5): one item per revocation, plus one marker item per revoked
+// The outcome table (docs/INTERFACE.md, "Outcome records"): one item per revocation, plus one marker item per revoked
 // secret version so that ALREADY_REVOKED is a single key lookup, not a scan of the history.
 import {
   BatchGetCommand,

@@ -1,4 +1,4 @@
-// The one rule for account ids (CONTRACT §3): checked before any call is made.
+// The one rule for account ids (docs/INTERFACE.md, "Configuration"): checked before any call is made.
 // zod/mini: the same validation as zod's classic API in a fraction of the bundle (15 KiB, not 440).
 import * as z from 'zod/mini';
 

@@ -1,4 +1,4 @@
-// The HTTP API (CONTRACT §4.1): POST /revocations and GET /revocations/{accountId}, as a Middy
+// The HTTP API (docs/INTERFACE.md, "HTTP API"): POST /revocations and GET /revocations/{accountId}, as a Middy
 // chain whose every answer, error or not, is JSON with an X-Request-ID header.
 import {
   IdempotencyAlreadyInProgressError,
@@ -148,7 +148,7 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
       }
       throw error;
     }
-    // Every answer that carries an outcome is kept, FAILED included (CONTRACT §4.1: the first
+    // Every answer that carries an outcome is kept, FAILED included (docs/INTERFACE.md, "HTTP API": the first
     // answer, without a new upstream call); a retry that should try again uses a new key.
     return answerOf(record);
   };

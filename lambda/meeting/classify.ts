@@ -1,4 +1,4 @@
-// Classifies one answer (or failure) of Huawei's logout endpoint into an outcome (CONTRACT §2).
+// Classifies one answer (or failure) of Huawei's logout endpoint into an outcome (docs/INTERFACE.md, "Outcomes").
 import type { Outcome } from '../outcome.js';
 
 export type AttemptResult =

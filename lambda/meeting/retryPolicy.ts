@@ -1,4 +1,4 @@
-// The retry policy of the logout call (CONTRACT §2): exponential backoff with full jitter,
+// The retry policy of the logout call (docs/INTERFACE.md, "Retries"): exponential backoff with full jitter,
 // Retry-After honoured, and never an attempt that could not finish before the deadline.
 
 export const BACKOFF_CAP_MS = 2_000;
@@ -41,7 +41,7 @@ export const nextDelayMs = (
 
 /**
  * Whether an attempt starting after `delayMs` can run its full timeout before the deadline.
- * An attempt that could not finish in time is not started (CONTRACT §2).
+ * An attempt that could not finish in time is not started (docs/INTERFACE.md, "Retries").
  */
 export const canStartAttempt = (
   now: number,

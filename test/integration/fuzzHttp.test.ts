@@ -1,4 +1,4 @@
-// Property-based fuzzing of the HTTP entry (CONTRACT §4.1, §6) through the built bundle: generated
+// Property-based fuzzing of the HTTP entry (docs/INTERFACE.md, "HTTP API", "What never happens") through the built bundle: generated
 // bodies, headers, paths, methods and query strings, checked against an independent model.
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
@@ -373,7 +373,7 @@ let cases = 0;
 /** How the generated requests fell: by expected answer, to show the fuzz reaches every path. */
 const tally = new Map<string, number>();
 /** What the idempotency table should replay: key → first payload and answer. */
-/** Every token the fuzz stored: none may show in an answer or a log line (CONTRACT §6). */
+/** Every token the fuzz stored: none may show in an answer or a log line (docs/INTERFACE.md, "What never happens"). */
 const tokens: string[] = [];
 const seed = (accountId: string) => {
   const token = newToken();

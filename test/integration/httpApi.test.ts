@@ -1,4 +1,4 @@
-// CONTRACT §1, §2, §4.1, §5 and §6 through the HTTP API of the built bundle, against real local
+// The Huawei call, outcomes, HTTP API, records and what never happens (docs/INTERFACE.md) through the HTTP API of the built bundle, against real local
 // stand-ins for DynamoDB, Secrets Manager and Huawei Cloud Meeting.
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -615,7 +615,7 @@ describe('routing', () => {
 });
 
 // Last, so that it sees every log line, answer and record of the tests above.
-describe('CONTRACT §6', () => {
+describe('what never happens', () => {
   it('never lets a token reach a log line, an answer or a record', () => {
     // Prepare
     const everything = [...allLogs, ...h.logs, ...seen].join('\n');

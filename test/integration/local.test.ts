@@ -1,4 +1,4 @@
-// Local mode (npm start) answers the contract's HTTP API (CONTRACT §4.1) through the built
+// Local mode (npm start) answers the contract's HTTP API (docs/INTERFACE.md, "HTTP API") through the built
 // bundle, persists records across restarts, and fires the event triggers on its local routes.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// CONTRACT §4.2: "Account Offboarded" events through the built bundle, against local stand-ins.
+// Offboarding (docs/INTERFACE.md): "Account Offboarded" events through the built bundle, against local stand-ins.
 
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

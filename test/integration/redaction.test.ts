@@ -1,4 +1,4 @@
-// Redaction in depth (CONTRACT §6): a Meeting API that echoes the token in its error bodies and
+// Redaction in depth (docs/INTERFACE.md, "What never happens"): a Meeting API that echoes the token in its error bodies and
 // headers, through every trigger of the built bundle, leaves it in no log, answer, record, event or
 // error; and the Logger masks credential-like fields wherever they are nested.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';

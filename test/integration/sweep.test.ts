@@ -1,4 +1,4 @@
-// CONTRACT §4.3: the scheduled sweep of the built bundle, inline and fanned out to the work
+// The schedule (docs/INTERFACE.md): the scheduled sweep of the built bundle, inline and fanned out to the work
 // queue, against local stand-ins.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classicScheduledEvent, scheduleEvent } from '../support/events.js';

@@ -1,4 +1,4 @@
-// CONTRACT §4.4: the SQS work queue consumer of the built bundle, against local stand-ins.
+// The work queue (docs/INTERFACE.md): the SQS work queue consumer of the built bundle, against local stand-ins.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sqsEvent } from '../support/events.js';
 import { type Harness, newToken, OUTCOME_TABLE, startHarness } from '../support/harness.js';
