@@ -1,16 +1,12 @@
 // Where the CLI sends its requests: the API's base URL, whether it is a loopback address (plain
 // HTTP, no signing, as local mode runs) and the region to sign for.
-import { isIPv4 } from 'node:net';
+import { isLoopbackHost } from '../lambda/commons/interface.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const isLoopbackHost = (hostname: string): boolean => {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host === '::1') return true;
-  return isIPv4(host) && host.startsWith('127.');
-};
+export { isLoopbackHost };
 
 /** The API's base URL, checked: http only for loopback, no credentials, query or fragment. */
 export const parseApiUrl = (raw: string): URL => {

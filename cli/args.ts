@@ -1,14 +1,18 @@
 // The command line of meeting-revoke, parsed and checked before any request is made.
 import { parseArgs } from 'node:util';
+import {
+  ACCOUNT_ID_PATTERN,
+  DEFAULT_SECRET_PREFIX,
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_HISTORY,
+} from '../lambda/commons/interface.js';
 import { UsageError } from './apiUrl.js';
 
-const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
+const IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_PATTERN;
 /** Characters Secrets Manager allows in a secret name. */
 export const SECRET_PREFIX_PATTERN = /^[A-Za-z0-9/_+=.@-]{0,256}$/;
-export const DEFAULT_SECRET_PREFIX = 'meeting/service-accounts/';
-/** The most records GET /revocations/{accountId} answers. */
-export const MAX_HISTORY = 50;
+export { DEFAULT_SECRET_PREFIX, MAX_HISTORY };
 
 export const USAGE = `meeting-revoke: revoke Huawei Cloud Meeting tokens through the meeting-token-revoker API
 
@@ -81,7 +85,7 @@ const checkAccountId = (value: string | undefined): string => {
   if (value === undefined) throw new UsageError('an account id is required');
   if (!ACCOUNT_ID.test(value)) {
     throw new UsageError(
-      `not a valid account id: ${JSON.stringify(value.slice(0, 140))} (^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$)`,
+      `not a valid account id: ${JSON.stringify(value.slice(0, 140))} (${ACCOUNT_ID_PATTERN.source})`,
     );
   }
   return value;

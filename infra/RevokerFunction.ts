@@ -11,6 +11,11 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  METRICS_NAMESPACE,
+  OUTCOME_EVENT_SOURCE,
+  SERVICE_NAME,
+} from '../lambda/commons/interface.js';
 import type { RevokerConfig } from './config.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { BundleMissingError } from './errors.js';
@@ -36,10 +41,10 @@ export interface RevokerFunctionProps {
 }
 
 /** The Powertools service name, also the `service` dimension of every metric the function emits. */
-export const serviceName = 'meeting-token-revoker';
-export const metricsNamespace = 'MeetingTokenRevoker';
-/** The `Source` of every outcome event; equal to `EVENT_SOURCE` in lambda/OutcomeEvents.ts (a test checks). */
-export const outcomeEventSource = 'meeting-token-revoker';
+export const serviceName = SERVICE_NAME;
+export const metricsNamespace = METRICS_NAMESPACE;
+/** The `Source` of every outcome event, the one the function sends. */
+export const outcomeEventSource = OUTCOME_EVENT_SOURCE;
 
 export class RevokerFunction extends Construct {
   /**

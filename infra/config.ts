@@ -1,11 +1,16 @@
 // The deployment's settings: cdk.json context (or `-c key=value`) read once into a typed, checked object.
+import {
+  ACCOUNT_ID_PATTERN,
+  DEFAULT_SECRET_PREFIX,
+  EVENT_BUS_PATTERN,
+} from '../lambda/commons/interface.js';
 import { ContextError } from './errors.js';
 
 /** Every context key with its default; cdk.json holds exactly these values (a test keeps them equal). */
 export const contextDefaults = {
   stackName: 'MeetingTokenRevoker',
   codePath: 'dist',
-  secretPrefix: 'meeting/service-accounts/',
+  secretPrefix: DEFAULT_SECRET_PREFIX,
   secretTokenField: 'accessToken',
   secretsKmsKeyArn: '',
   meetingApiBaseUrl: 'https://api.meeting.huaweicloud.com',
@@ -100,8 +105,8 @@ export interface RotationConfig {
   readonly userIdField: string;
 }
 
-/** The account ids the function accepts: the same rule as lambda/accountId.ts. */
-export const accountIdPattern = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+/** The account ids the function accepts. */
+export const accountIdPattern = ACCOUNT_ID_PATTERN;
 
 /** What Secrets Manager accepts as a secret name. */
 const secretNamePattern = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -262,12 +267,7 @@ export const readConfig = (lookup: (key: string) => unknown): RevokerConfig => {
   const outcomeEventBusName = optional('outcomeEventBusName');
   // The same rule as the function's own check of OUTCOME_EVENT_BUS_NAME, so a value the synth
   // accepts is never one the deployed function refuses at its first invocation.
-  if (
-    outcomeEventBusName !== undefined &&
-    !/^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._/-]{1,256}$/.test(
-      outcomeEventBusName,
-    )
-  ) {
+  if (outcomeEventBusName !== undefined && !EVENT_BUS_PATTERN.test(outcomeEventBusName)) {
     throw new ContextError(
       'outcomeEventBusName',
       `expected an event bus name or ARN, got "${outcomeEventBusName}"`,

@@ -7,11 +7,12 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { MiddlewareObj } from '@middy/core';
+import { OUTCOME_EVENT_SOURCE } from './commons/interface.js';
 import { count, logger } from './commons/powertools.js';
 import { awsErrorName } from './errors.js';
 import type { Outcome, OutcomeRecord } from './outcome.js';
 
-export const EVENT_SOURCE = 'meeting-token-revoker';
+export const EVENT_SOURCE = OUTCOME_EVENT_SOURCE;
 export const COMPLETED = 'Token Revocation Completed';
 export const FAILED = 'Token Revocation Failed';
 

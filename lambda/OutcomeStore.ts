@@ -1,5 +1,6 @@
 // The outcome table (docs/INTERFACE.md, "Outcome records"): one item per revocation, plus one marker item per revoked
 // secret version so that ALREADY_REVOKED is a single key lookup, not a scan of the history.
+
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -8,6 +9,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { MAX_HISTORY } from './commons/interface.js';
 import { logger } from './commons/powertools.js';
 import { awsErrorName, OutcomeRecordError } from './errors.js';
 import type { Outcome, OutcomeRecord } from './outcome.js';
@@ -40,7 +42,7 @@ export type ClaimState =
   | { state: 'held'; owner: string; leaseUntil: number }
   | { state: 'settled'; owner: string; settled: SettledClaim };
 
-export const MAX_HISTORY = 50;
+export { MAX_HISTORY };
 
 /**
  * What a marker is keyed on: the secret version, or, when Secrets Manager (or a look-alike) gives

@@ -1,8 +1,9 @@
 // The one rule for account ids (docs/INTERFACE.md, "Configuration"): checked before any call is made.
 // zod/mini: the same validation as zod's classic API in a fraction of the bundle (15 KiB, not 440).
 import * as z from 'zod/mini';
+import { ACCOUNT_ID_PATTERN, ACCOUNT_ID_RULE } from './commons/interface.js';
 
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+export { ACCOUNT_ID_PATTERN };
 
 export const AccountIdSchema = z
   .string({
@@ -11,7 +12,7 @@ export const AccountIdSchema = z
   })
   .check(
     z.regex(ACCOUNT_ID_PATTERN, {
-      error: 'accountId must match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$',
+      error: `accountId ${ACCOUNT_ID_RULE}`,
     }),
   );
 

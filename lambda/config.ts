@@ -1,5 +1,6 @@
 // The function's configuration: read from the environment once per distinct environment, into
 // a typed object, with errors that name the variable (CONTRACT §3).
+import { DEFAULT_SECRET_PREFIX, EVENT_BUS_PATTERN } from './commons/interface.js';
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_MEETING_API_BASE_URL, parseBaseUrl } from './meeting/baseUrl.js';
 
@@ -95,7 +96,7 @@ const flag = (env: Env, name: string): boolean => {
 };
 
 // An EventBridge bus name, or its ARN.
-const EVENT_BUS = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
+const EVENT_BUS = EVENT_BUS_PATTERN;
 
 const eventBus = (env: Env, name: string): string | undefined => {
   const value = read(env, name);
@@ -116,7 +117,7 @@ export const parseConfig = (env: Env): Config => {
   }
 
   // The prefix and the field are used verbatim (no trimming): a prefix may end in a space.
-  const secretPrefix = env['SECRET_PREFIX'] || 'meeting/service-accounts/';
+  const secretPrefix = env['SECRET_PREFIX'] || DEFAULT_SECRET_PREFIX;
   if (secretPrefix.length > 256) {
     throw new ConfigurationError('SECRET_PREFIX', 'must be at most 256 characters');
   }

@@ -3,8 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-
-const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+import { ACCOUNT_ID_PATTERN, ACCOUNT_ID_RULE } from '../lambda/commons/interface.js';
 
 // Only the simulator behaviours that make sense to demonstrate; hangs and floods stay test-only.
 const SimulatedAnswer = z.strictObject({
@@ -15,9 +14,7 @@ const SimulatedAnswer = z.strictObject({
 });
 
 const Account = z.strictObject({
-  accountId: z
-    .string()
-    .regex(ACCOUNT_ID, { error: 'must match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$' }),
+  accountId: z.string().regex(ACCOUNT_ID_PATTERN, { error: ACCOUNT_ID_RULE }),
   token: z.string().min(1).max(4096),
   /** Whether the simulator knows the token as live (default true); a dead one answers 401. */
   live: z.boolean().optional(),

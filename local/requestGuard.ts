@@ -1,8 +1,9 @@
 // Local mode answers only its own developer: a web page the developer visits must not be able to
 // drive it (cross-site requests, DNS rebinding), since with a real MEETING_API_BASE_URL it revokes
 // real tokens. Checked on every route before anything else is read.
-import { isIP } from 'node:net';
+
 import { MIMEType } from 'node:util';
+import { isLoopbackHost } from '../lambda/commons/interface.js';
 
 export interface Refusal {
   status: 403 | 415;
@@ -11,12 +12,7 @@ export interface Refusal {
 }
 
 /** localhost, 127.0.0.0/8 and ::1: names a browser on this machine cannot be made to resolve elsewhere. */
-export const isLoopbackHostname = (hostname: string): boolean => {
-  const name = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (name === 'localhost') return true;
-  if (isIP(name) === 4) return name.startsWith('127.');
-  return isIP(name) === 6 && name === '::1';
-};
+export const isLoopbackHostname = isLoopbackHost;
 
 /** The hostname of a Host header (`name[:port]`, `[v6][:port]`); undefined when it is anything more. */
 const hostnameOf = (host: string): string | undefined => {

@@ -4,10 +4,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Outcome, Trigger } from '../outcome.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './interface.js';
 import { redactingReplacer } from './redaction.js';
 
-export const SERVICE_NAME = 'meeting-token-revoker';
-export const METRICS_NAMESPACE = 'MeetingTokenRevoker';
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 const serviceName = process.env['POWERTOOLS_SERVICE_NAME'] || SERVICE_NAME;
 const namespace = process.env['POWERTOOLS_METRICS_NAMESPACE'] || METRICS_NAMESPACE;

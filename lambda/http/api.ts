@@ -13,6 +13,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { isAccountId } from '../accountId.js';
+import { ACCOUNT_ID_RULE, IDEMPOTENCY_KEY_PATTERN } from '../commons/interface.js';
 import { logger } from '../commons/powertools.js';
 import { type Config, getConfig } from '../config.js';
 import { deadlineOf } from '../deadline.js';
@@ -39,7 +40,7 @@ export const STATUS_OF: Record<Outcome, number> = {
   FAILED: 503,
 };
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_PATTERN;
 const IDEMPOTENCY_WINDOW_SECONDS = 3600;
 
 /** The answer to POST /revocations: the record, less what the caller did not ask for. */
@@ -203,11 +204,7 @@ const getHistory = async (event: Event, encodedId: string, cfg: Config): Promise
     throw new HttpError(400, 'VALIDATION_ERROR', 'accountId is not a valid URL path segment.');
   }
   if (!isAccountId(accountId)) {
-    throw new HttpError(
-      400,
-      'VALIDATION_ERROR',
-      'accountId must match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$',
-    );
+    throw new HttpError(400, 'VALIDATION_ERROR', `accountId ${ACCOUNT_ID_RULE}`);
   }
   const limit = parseLimit(event.queryStringParameters?.['limit']);
   const items = await getServices(cfg).outcomes.history(accountId, limit);

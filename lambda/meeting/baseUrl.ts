@@ -3,17 +3,9 @@
 /** The China site; the international site is https://api-intl.meeting.huaweicloud.com. */
 export const DEFAULT_MEETING_API_BASE_URL = 'https://api.meeting.huaweicloud.com';
 
-/** True for 127.0.0.0/8, ::1 and localhost: the only hosts that may be reached over plain http. */
-export const isLoopbackHost = (hostname: string): boolean => {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  const octets = host.split('.');
-  return (
-    octets.length === 4 &&
-    octets[0] === '127' &&
-    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
-  );
-};
+import { isLoopbackHost } from '../commons/interface.js';
+
+export { isLoopbackHost };
 
 /**
  * Parses a base URL, returning it without a trailing slash, or a reason it is refused.

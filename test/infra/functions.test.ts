@@ -1,7 +1,7 @@
 // The bundle deployed twice: the API function (HTTP API only, capacity and permissions of its own)
 // and the worker (schedule, offboarding events, work queue); the worker's environment, role and
 // log group, and what the extensions (verification, outcome events) add to them.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -9,7 +9,6 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../infra/config.js';
 import { BundleMissingError } from '../../infra/errors.js';
-import { outcomeEventSource } from '../../infra/RevokerFunction.js';
 import { RevokerStack } from '../../infra/RevokerStack.js';
 import { type Synthesized, synthesize } from './synthesize.js';
 import {
@@ -555,13 +554,5 @@ describe('the extensions on the function: verification and outcome events', () =
         .flatMap(actionsOf);
       expect(wildcard.filter((a) => a.startsWith('events:'))).toEqual([]);
     }
-  });
-
-  it('let the function publish only the source it sends (lambda/OutcomeEvents.ts)', () => {
-    // Prepare: read, not imported, so this file does not load the function's dependencies.
-    const source = readFileSync(new URL('../../lambda/OutcomeEvents.ts', import.meta.url), 'utf8');
-
-    // Assess
-    expect(source).toContain(`export const EVENT_SOURCE = '${outcomeEventSource}';`);
   });
 });
