@@ -1,6 +1,6 @@
 // Fans revocations out to the SQS work queue, ten messages a call, so that Lambda and SQS spread
 // a large sweep or offboarding over many invocations.
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pMap from 'p-map';
 import { inBatches } from './batches.js';
 import { logger } from './commons/powertools.js';
@@ -14,6 +14,8 @@ export interface WorkMessage {
   requestId: string;
   /** Extension: the offboarding event id or the schedule execution id. */
   correlationId?: string;
+  /** Rotation: revoke the token of exactly this secret version, not the current one. */
+  secretVersionId?: string;
 }
 
 const BATCH = 10;
@@ -70,6 +72,17 @@ export class WorkQueue {
       { concurrency: 4 },
     );
     return { sent, failed };
+  }
+
+  /** Sends one message, held back by SQS for `delaySeconds` (rotation's grace, up to 900). */
+  async sendDelayed(message: WorkMessage, delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: delaySeconds,
+      }),
+    );
   }
 
   /**

@@ -22,6 +22,12 @@ export interface Config {
   verifyRevocation: boolean;
   /** Extension: the EventBridge bus (name or ARN) that hears of every outcome. */
   outcomeEventBusName: string | undefined;
+  /** Rotation: name or ARN of the App ID secret `{"appId", "appKey"}`; unset, no rotation. */
+  meetingAppSecretId: string | undefined;
+  /** Rotation: key of the Huawei user id in an account secret's JSON. */
+  secretUserIdField: string;
+  /** Rotation: seconds between promoting the new token and revoking the old one (0: at once). */
+  rotationGraceSeconds: number;
 }
 
 export const CONFIG_VARIABLES = [
@@ -38,6 +44,9 @@ export const CONFIG_VARIABLES = [
   'SWEEP_CONCURRENCY',
   'VERIFY_REVOCATION',
   'OUTCOME_EVENT_BUS_NAME',
+  'MEETING_APP_SECRET_ID',
+  'SECRET_USER_ID_FIELD',
+  'ROTATION_GRACE_SECONDS',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -106,6 +115,18 @@ const eventBus = (env: Env, name: string): string | undefined => {
   return value;
 };
 
+// A secret name (Secrets Manager's characters) or a secret ARN.
+const SECRET_ID =
+  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+const secretId = (env: Env, name: string): string | undefined => {
+  const value = read(env, name);
+  if (value !== undefined && !SECRET_ID.test(value)) {
+    throw new ConfigurationError(name, 'must be a Secrets Manager secret name or ARN');
+  }
+  return value;
+};
+
 /** Parses and validates the configuration; throws a ConfigurationError naming the variable. */
 export const parseConfig = (env: Env): Config => {
   const baseUrl = parseBaseUrl(read(env, 'MEETING_API_BASE_URL') ?? DEFAULT_MEETING_API_BASE_URL);
@@ -137,6 +158,9 @@ export const parseConfig = (env: Env): Config => {
     sweepConcurrency: integer(env, 'SWEEP_CONCURRENCY', 8, 1, 256),
     verifyRevocation: flag(env, 'VERIFY_REVOCATION'),
     outcomeEventBusName: eventBus(env, 'OUTCOME_EVENT_BUS_NAME'),
+    meetingAppSecretId: secretId(env, 'MEETING_APP_SECRET_ID'),
+    secretUserIdField: env['SECRET_USER_ID_FIELD'] || 'userId',
+    rotationGraceSeconds: integer(env, 'ROTATION_GRACE_SECONDS', 0, 0, 900),
   };
 };
 

@@ -83,6 +83,43 @@ export class QueueingError extends Error {
   }
 }
 
+/** The App ID secret cannot be used; the message never quotes it. */
+export class AppCredentialsError extends Error {
+  override name = 'AppCredentialsError';
+  constructor(problem: string) {
+    super(`the App ID secret (MEETING_APP_SECRET_ID) ${problem}`);
+  }
+}
+
+/**
+ * A rotation step refused (the event does not fit the secret) or failed (Huawei, Secrets
+ * Manager): Secrets Manager sees the step fail and retries it; the current token stays current
+ * unless the step that failed came after the promotion.
+ */
+export class RotationError extends Error {
+  override name = 'RotationError';
+  constructor(
+    readonly step: string,
+    readonly failure: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`rotation step ${step} failed (${failure}): ${message}`, options);
+  }
+}
+
+/** Offboarding revoked and recorded every account, but could not cancel some rotations. */
+export class RotationNotCancelledError extends Error {
+  override name = 'RotationNotCancelledError';
+  constructor(readonly accounts: readonly string[]) {
+    super(
+      `rotation could not be cancelled (or its state read) for ${accounts.length} account(s); their tokens were revoked all the same: ` +
+        accounts.slice(0, 20).join(', ') +
+        (accounts.length > 20 ? ', ...' : ''),
+    );
+  }
+}
+
 /** The name of an AWS SDK error, or a generic label for anything else; never its message. */
 export const awsErrorName = (error: unknown): string =>
   error instanceof Error && error.name ? error.name : 'UnknownError';

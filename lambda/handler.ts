@@ -1,4 +1,4 @@
-// The Lambda entry point: the Middy chain and the routing of the four triggers, nothing else.
+// The Lambda entry point: the Middy chain and the routing of the five triggers, nothing else.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -9,6 +9,7 @@ import { httpApi } from './http/api.js';
 import { requestIdOf } from './http/requestId.js';
 import { flushOutcomeEvents } from './OutcomeEvents.js';
 import { handleOffboarding } from './offboarding.js';
+import { handleRotation } from './rotation.js';
 import { handleSweep } from './sweep.js';
 import { recogniseTrigger } from './trigger.js';
 import { handleWorkQueue } from './workQueueConsumer.js';
@@ -26,6 +27,8 @@ const route = async (event: unknown, context: Context): Promise<unknown> => {
       return handleSweep(event, context);
     case 'queue':
       return handleWorkQueue(event as SQSEvent, context);
+    case 'rotation':
+      return handleRotation(event, context);
   }
 };
 

@@ -2,18 +2,20 @@
 // event, and fail after recording when any revocation FAILED so that Lambda's async retry and
 // the dead-letter queue take over.
 import type { Context } from 'aws-lambda';
+import pMap from 'p-map';
 import * as z from 'zod/mini';
 import { isAccountId } from './accountId.js';
 import { getClients } from './commons/clients.js';
 import { logger } from './commons/powertools.js';
 import { getConfig } from './config.js';
 import { deadlineOf } from './deadline.js';
-import { InvalidEventError } from './errors.js';
+import { awsErrorName, InvalidEventError, RotationNotCancelledError } from './errors.js';
 import { runIdempotently } from './idempotency.js';
 import { failIfIncomplete } from './incomplete.js';
 import { type Summary, summarise } from './outcome.js';
-import { revokeMany } from './revokeMany.js';
-import { getServices } from './services.js';
+import { type Job, revokeMany } from './revokeMany.js';
+import { isMissingSecret, SecretVersions, versionWithStage } from './secrets/SecretVersions.js';
+import { getServices, type Services } from './services.js';
 import { WorkQueue } from './WorkQueue.js';
 
 export const MAX_ACCOUNTS_PER_EVENT = 10_000;
@@ -48,6 +50,8 @@ export const OffboardingEventSchema = z.object({
 export interface OffboardingSummary extends Summary {
   /** Extension: accounts handed to the work queue instead of revoked here. */
   queued?: number;
+  /** Sweep: secrets left alone because their rotation is enabled. */
+  rotating?: number;
 }
 
 export const parseOffboardingEvent = (event: unknown) => {
@@ -84,6 +88,68 @@ export const parseOffboardingEvent = (event: unknown) => {
   return { id, accountIds: [...accountIds], invalid };
 };
 
+/**
+ * Offboarding is final: an account whose secret rotates has its rotation cancelled, so that no
+ * new token is ever minted for it, and a token already waiting in AWSPENDING is revoked too. The
+ * jobs carry whether the cancellation held; `notCancelled` lists the accounts whose rotation could
+ * not be cancelled or whose rotation state could not be read (revoked all the same, then failed).
+ */
+const finalJobs = async (
+  accountIds: readonly string[],
+  correlationId: string,
+  services: Services,
+): Promise<{ jobs: Job[]; notCancelled: string[] }> => {
+  const versions = new SecretVersions(getClients().secrets);
+  const notCancelled: string[] = [];
+  const perAccount = await pMap(
+    accountIds,
+    async (accountId): Promise<Job[]> => {
+      const job: Job = { accountId, trigger: 'offboarding', correlationId };
+      const secretId = services.secrets.secretName(accountId);
+      let secret: Awaited<ReturnType<SecretVersions['describe']>>;
+      try {
+        secret = await versions.describe(secretId);
+      } catch (error) {
+        if (isMissingSecret(error)) return [job];
+        logger.error('could not read whether the secret rotates; revoking all the same', {
+          accountId,
+          error: awsErrorName(error),
+        });
+        notCancelled.push(accountId);
+        return [job];
+      }
+      if (!secret.rotationEnabled) return [job];
+      let rotationCancelled = true;
+      try {
+        await versions.cancelRotation(secretId);
+        logger.info('rotation cancelled', { accountId });
+      } catch (error) {
+        rotationCancelled = false;
+        notCancelled.push(accountId);
+        logger.error('could not cancel rotation; revoking all the same', {
+          accountId,
+          error: awsErrorName(error),
+        });
+      }
+      const jobs: Job[] = [{ ...job, rotationCancelled }];
+      const pending = versionWithStage(secret.versions, 'AWSPENDING');
+      if (pending && !secret.versions[pending]?.includes('AWSCURRENT')) {
+        // A pending version created empty holds no token yet: nothing to revoke there.
+        const value = await versions.valueOf(secretId, { versionId: pending }).catch(() => ({
+          versionId: pending,
+          secretString: 'unknown',
+        }));
+        if (value?.secretString !== undefined) {
+          jobs.push({ ...job, rotationCancelled, secretVersionId: pending });
+        }
+      }
+      return jobs;
+    },
+    { concurrency: services.config.sweepConcurrency },
+  );
+  return { jobs: perAccount.flat(), notCancelled };
+};
+
 const refuseInvalid = (invalid: readonly string[]): void => {
   if (invalid.length === 0) return;
   throw new InvalidEventError(
@@ -109,18 +175,16 @@ export const handleOffboarding = async (
       refuseInvalid(invalid);
       return { processed: sent, outcomes: {}, queued: sent };
     }
-    const result = await revokeMany(
-      accountIds.map((accountId) => ({
-        accountId,
-        trigger: 'offboarding' as const,
-        correlationId: id,
-      })),
-      services,
-      { concurrency: config.sweepConcurrency, deadline: deadlineOf(context) },
-    );
+    const { jobs, notCancelled } = await finalJobs(accountIds, id, services);
+    const result = await revokeMany(jobs, services, {
+      concurrency: config.sweepConcurrency,
+      deadline: deadlineOf(context),
+    });
     const summary = summarise(result.outcomes);
     logger.info('offboarding done', { eventId: id, ...summary });
     failIfIncomplete(result, summary);
+    // Every token is revoked and recorded; a rotation still on must not stay unnoticed.
+    if (notCancelled.length > 0) throw new RotationNotCancelledError(notCancelled);
     // The valid accounts are revoked and recorded; the event still fails, so it is seen.
     refuseInvalid(invalid);
     return summary;

@@ -10,7 +10,7 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export type Trigger = 'api' | 'offboarding' | 'schedule';
+export type Trigger = 'api' | 'offboarding' | 'schedule' | 'rotation';
 
 /** Outcomes after which the token of that secret version is known to be dead. */
 export const isTokenDead = (outcome: Outcome): boolean =>
@@ -42,6 +42,11 @@ export interface OutcomeRecord {
    * upstream answer this one reports (it made no call of its own).
    */
   followedRequestId?: string;
+  /**
+   * Offboarding of an account whose secret rotates: whether its rotation was cancelled (false:
+   * the cancellation failed, and the invocation failed after recording).
+   */
+  rotationCancelled?: boolean;
   /** Extension: why a FAILED revocation failed (`timeout`, `ECONNRESET`, `deadline`, ...). */
   failure?: string;
 }

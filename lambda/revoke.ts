@@ -23,6 +23,10 @@ export interface RevocationRequest {
   preloaded?: LoadedToken | SecretReadError;
   /** Whether the preloaded version is already marked revoked, when a batch look-up told. */
   knownRevoked?: boolean;
+  /** Revoke the token of exactly this secret version (rotation), not the current one. */
+  secretVersionId?: string;
+  /** Offboarding of a rotating secret: whether its rotation was cancelled. */
+  rotationCancelled?: boolean;
 }
 
 /** First 16 hex characters of the token's SHA-256: enough to tell tokens apart, useless to use. */
@@ -102,6 +106,7 @@ export const record = async (
       reason: request.reason,
       actor: request.actor,
       correlationId: request.correlationId,
+      rotationCancelled: request.rotationCancelled,
     }),
   };
   try {
@@ -146,7 +151,8 @@ const decideAndCall = async (
 ): Promise<Findings> => {
   let loaded: LoadedToken;
   try {
-    const preloaded = request.preloaded ?? (await secrets.load(request.accountId));
+    const preloaded =
+      request.preloaded ?? (await secrets.load(request.accountId, request.secretVersionId));
     if (preloaded instanceof SecretReadError) throw preloaded;
     loaded = preloaded;
   } catch (error) {
@@ -169,7 +175,11 @@ const decideAndCall = async (
     };
   }
   if (!loaded.found) {
-    return { outcome: 'NOT_FOUND', attempts: 0, secretVersionId: loaded.versionId };
+    return {
+      outcome: 'NOT_FOUND',
+      attempts: 0,
+      secretVersionId: loaded.versionId ?? request.secretVersionId,
+    };
   }
 
   const { token, versionId } = loaded;

@@ -46,9 +46,18 @@ export const sweepRunId = (event: unknown): string | undefined => {
   throw new InvalidEventError('Invalid sweep event: expected {"action": "sweep", ...}.');
 };
 
-/** Account ids under the prefix, a page at a time; names that are not valid ids are skipped. */
-async function* accountPages(secrets: SecretStore): AsyncGenerator<string[]> {
-  for await (const page of secrets.listAccountIds()) {
+/**
+ * Account ids under the prefix, a page at a time; names that are not valid ids are skipped, and
+ * so are secrets with rotation enabled (their rotation bounds their tokens' lives), counted.
+ */
+async function* accountPages(
+  secrets: SecretStore,
+  rotating: { count: number },
+): AsyncGenerator<string[]> {
+  const onRotating = () => {
+    rotating.count += 1;
+  };
+  for await (const page of secrets.listAccountIds({ onRotating })) {
     const valid = page.filter((accountId) => {
       if (isAccountId(accountId)) return true;
       logger.warn('secret name is not a valid account id; skipped', {
@@ -133,6 +142,9 @@ export const handleSweep = async (
   const runId = sweepRunId(event);
   const services = getServices(config);
   if (runId) logger.setCorrelationId(runId);
+  const rotating = { count: 0 };
+  const withRotating = (summary: OffboardingSummary): OffboardingSummary =>
+    rotating.count > 0 ? { ...summary, rotating: rotating.count } : summary;
 
   const work = async (
     pages: Iterable<string[]> | AsyncIterable<string[]>,
@@ -140,8 +152,8 @@ export const handleSweep = async (
     if (config.workQueueUrl) {
       const queue = new WorkQueue(getClients().sqs, config.workQueueUrl);
       const queued = await queue.sendAll(pages, 'schedule', runId);
-      logger.info('sweep fanned out', { runId, queued });
-      return { processed: queued, outcomes: {}, queued };
+      logger.info('sweep fanned out', { runId, queued, rotating: rotating.count });
+      return withRotating({ processed: queued, outcomes: {}, queued });
     }
     const deadline = deadlineOf(context);
     const jobs = jobsOf(pages, services, runId, () => tooLateToStart(deadline, services));
@@ -150,17 +162,24 @@ export const handleSweep = async (
       deadline,
     });
     const summary = summarise(result.outcomes);
-    logger.info('sweep done', { runId, ...summary, notStarted: result.notStarted.length });
+    logger.info('sweep done', {
+      runId,
+      ...summary,
+      notStarted: result.notStarted.length,
+      rotating: rotating.count,
+    });
     failIfIncomplete(result, summary);
-    return summary;
+    return withRotating(summary);
   };
 
-  if (!config.idempotencyTableName || !runId) return work(accountPages(services.secrets));
+  if (!config.idempotencyTableName || !runId) {
+    return work(accountPages(services.secrets, rotating));
+  }
 
   // A repeated run is the same run only over the same accounts: listing first (names only, a few
   // dozen bytes each) lets the key say so, and a re-used execution id over new secrets sweeps them.
   const accountIds: string[] = [];
-  for await (const page of accountPages(services.secrets)) accountIds.push(...page);
+  for await (const page of accountPages(services.secrets, rotating)) accountIds.push(...page);
   // Sorted: ListSecrets promises no order.
   const accounts = createHash('sha256')
     .update([...accountIds].sort().join('\n'))

@@ -1,8 +1,8 @@
-// Recognises which of the four triggers an event comes from (CONTRACT §4); anything else is an
+// Recognises which of the five triggers an event comes from (CONTRACT §4); anything else is an
 // error that must reach the dead-letter path, not vanish.
 import { UnknownEventError } from './errors.js';
 
-export type TriggerKind = 'http' | 'offboarding' | 'schedule' | 'queue';
+export type TriggerKind = 'http' | 'offboarding' | 'schedule' | 'queue' | 'rotation';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -15,6 +15,14 @@ export const recogniseTrigger = (event: unknown): TriggerKind => {
     if (event['action'] === 'sweep') return 'schedule';
     if (event['source'] === 'aws.events' && event['detail-type'] === 'Scheduled Event') {
       return 'schedule';
+    }
+    // Secrets Manager's rotation event; real ones carry RotationToken and more, never needed.
+    if (
+      typeof event['SecretId'] === 'string' &&
+      typeof event['ClientRequestToken'] === 'string' &&
+      typeof event['Step'] === 'string'
+    ) {
+      return 'rotation';
     }
     const records = event['Records'];
     // Lambda always sets eventSource; a hand-made batch (a replay, a test) may carry only
@@ -31,6 +39,6 @@ export const recogniseTrigger = (event: unknown): TriggerKind => {
   }
   throw new UnknownEventError(
     'Unrecognised event: expected an API Gateway HTTP API (2.0) request, an "Account Offboarded" ' +
-      'EventBridge event, a sweep schedule or an SQS batch.',
+      'EventBridge event, a sweep schedule, an SQS batch or a Secrets Manager rotation step.',
   );
 };

@@ -13,9 +13,11 @@ import { getServices } from './services.js';
 
 export const WorkMessageSchema = z.object({
   accountId: AccountIdSchema,
-  trigger: z.enum(['schedule', 'offboarding']),
+  trigger: z.enum(['schedule', 'offboarding', 'rotation']),
   requestId: z.optional(z.string()),
   correlationId: z.optional(z.string().check(z.maxLength(256))),
+  // Secrets Manager's version ids are 32 to 64 characters; rotation names the replaced one.
+  secretVersionId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9-]{32,64}$/))),
 });
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -53,6 +55,7 @@ export const handleWorkQueue = async (
         requestId: isUuid(message.requestId) ? message.requestId : newRequestId(),
         correlationId: message.correlationId ?? record.messageId,
         deadline,
+        ...(message.secretVersionId ? { secretVersionId: message.secretVersionId } : {}),
       },
       services,
     );

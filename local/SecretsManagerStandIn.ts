@@ -12,7 +12,8 @@ export type SecretValue = string | { binary: Uint8Array };
 
 interface Version {
   id: string;
-  value: SecretValue;
+  /** Undefined for the empty version RotateSecret creates before the rotation function runs. */
+  value: SecretValue | undefined;
   createdDate: number;
   stages: string[];
 }
@@ -35,6 +36,16 @@ const ACCOUNT = '123456789012';
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MARKED = "You can't perform this operation on the secret because it was marked for deletion.";
 
+/** The event Secrets Manager invokes a rotation function with, one per step. */
+export interface RotationStepEvent {
+  SecretId: string;
+  ClientRequestToken: string;
+  Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+  RotationToken: string;
+}
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
 export class SecretsManagerStandIn {
   readonly #server: AwsJsonServer;
   readonly #byName = new Map<string, Secret>();
@@ -47,8 +58,15 @@ export class SecretsManagerStandIn {
   emptyBatchAnswers = false;
   /** Secrets with rotation configured (name to rotation function ARN), see configureRotation. */
   readonly #rotationFunctions = new Map<string, string>();
-  /** RotateSecret calls accepted, oldest first: the stand-in runs no rotation function. */
+  /** RotateSecret calls accepted, oldest first. */
   readonly rotationsStarted: { secretName: string; versionId: string }[] = [];
+  /**
+   * The rotation function, as Secrets Manager would invoke it (local mode: the handler). Unset,
+   * RotateSecret only creates the pending version and a test plays the steps itself.
+   */
+  rotationRunner: ((event: RotationStepEvent) => Promise<unknown>) | undefined;
+  /** Secrets whose rotation is on (configured, not cancelled). */
+  readonly #rotationEnabled = new Set<string>();
   /** Secrets whose rotation was started and not yet ended with endRotation. */
   readonly #rotating = new Set<string>();
 
@@ -138,11 +156,63 @@ export class SecretsManagerStandIn {
   configureRotation(name: string, lambdaArn: string): void {
     if (!this.#byName.has(name)) throw new Error(`no secret named ${name}`);
     this.#rotationFunctions.set(name, lambdaArn);
+    this.#rotationEnabled.add(name);
   }
 
-  /** Ends a rotation started with RotateSecret, so that another may start. */
+  /**
+   * Ends a rotation started with RotateSecret, so that another may start: the pending version
+   * loses its AWSPENDING stage, as an operator clears a failed rotation.
+   */
   endRotation(name: string): void {
     this.#rotating.delete(name);
+    const secret = this.#byName.get(name);
+    for (const version of secret?.versions.values() ?? []) {
+      if (!version.stages.includes('AWSCURRENT')) {
+        version.stages = version.stages.filter((stage) => stage !== 'AWSPENDING');
+      }
+    }
+  }
+
+  /** The version ids of a secret with their stages, versions without a stage included. */
+  versionsOf(name: string): { id: string; stages: string[]; value: SecretValue | undefined }[] {
+    const secret = this.#byName.get(name);
+    if (!secret) throw new Error(`no secret named ${name}`);
+    return [...secret.versions.values()].map((v) => ({
+      id: v.id,
+      stages: [...v.stages],
+      value: v.value,
+    }));
+  }
+
+  /** The string value of the version holding `stage` (default AWSCURRENT). */
+  valueAt(name: string, stage = 'AWSCURRENT'): string | undefined {
+    const version = this.versionsOf(name).find((v) => v.stages.includes(stage));
+    return typeof version?.value === 'string' ? version.value : undefined;
+  }
+
+  /**
+   * Starts a rotation as RotateSecret does (the empty AWSPENDING version) without running any
+   * step, for tests that play the steps one by one. Returns the pending version id.
+   */
+  beginRotation(name: string): string {
+    const runner = this.rotationRunner;
+    this.rotationRunner = undefined;
+    try {
+      return this.#startRotation({ SecretId: name }).answer.VersionId;
+    } finally {
+      this.rotationRunner = runner;
+    }
+  }
+
+  /**
+   * Starts a rotation as RotateSecret does and waits for the rotation function's four steps
+   * (local mode). Resolves with the new version id, or rejects with the failing step's error.
+   */
+  async rotate(name: string): Promise<{ versionId: string }> {
+    const started = this.#startRotation({ SecretId: name });
+    if (!started.run) throw new Error('no rotationRunner: the stand-in cannot run the steps');
+    await started.run();
+    return { versionId: started.answer.VersionId };
   }
 
   /** The next `times` (default: all) calls of the operation fail with this error. */
@@ -152,6 +222,7 @@ export class SecretsManagerStandIn {
 
   reset(): void {
     this.#rotationFunctions.clear();
+    this.#rotationEnabled.clear();
     this.rotationsStarted.length = 0;
     this.#rotating.clear();
     this.#byName.clear();
@@ -177,8 +248,22 @@ export class SecretsManagerStandIn {
         const answer = this.#batchGetSecretValue(input);
         return { ...answer, SecretValues: answer.SecretValues.map((v) => this.#withoutVersion(v)) };
       }
-      case 'RotateSecret':
-        return this.#rotateSecret(input);
+      case 'RotateSecret': {
+        const started = this.#startRotation(input);
+        // Secrets Manager invokes the rotation function asynchronously: RotateSecret answers first.
+        if (started.run) {
+          void started.run().catch(() => {
+            // The failure is the function's to log; the rotation stays pending, as on AWS.
+          });
+        }
+        return started.answer;
+      }
+      case 'PutSecretValue':
+        return this.#putSecretValue(input);
+      case 'UpdateSecretVersionStage':
+        return this.#updateSecretVersionStage(input);
+      case 'CancelRotateSecret':
+        return this.#cancelRotateSecret(input);
       default:
         throw new AwsError(
           'UnknownOperationException',
@@ -217,7 +302,7 @@ export class SecretsManagerStandIn {
       const wanted = typeof stage === 'string' ? stage : 'AWSCURRENT';
       version = [...secret.versions.values()].find((v) => v.stages.includes(wanted));
     }
-    if (!version) {
+    if (!version || version.value === undefined) {
       throw new AwsError(
         'ResourceNotFoundException',
         "Secrets Manager can't find the specified secret value for the given version.",
@@ -227,11 +312,15 @@ export class SecretsManagerStandIn {
   }
 
   /**
-   * Accepts a rotation like AWS does (rotation configured, none already pending) and records it,
-   * answering the new version's id. It runs no rotation function and creates no AWSPENDING
-   * version: a test plays the rotation function's steps itself.
+   * Accepts a rotation like AWS does (rotation configured, none already pending), records it and
+   * creates the empty AWSPENDING version named by ClientRequestToken. With a rotationRunner, `run`
+   * plays the four steps; a rotation left pending by a failed step is then run again with the same
+   * version, as Secrets Manager reattempts it.
    */
-  #rotateSecret(input: Record<string, unknown>) {
+  #startRotation(input: Record<string, unknown>): {
+    answer: { ARN: string; Name: string; VersionId: string };
+    run?: () => Promise<void>;
+  } {
     const secret = this.#find(requireString(input, 'SecretId'));
     if (secret.deletedDate !== undefined) throw new AwsError('InvalidRequestException', MARKED);
     const lambdaArn = input['RotationLambdaARN'];
@@ -242,23 +331,155 @@ export class SecretsManagerStandIn {
         'No Lambda rotation function ARN is associated with this secret.',
       );
     }
-    const pending = [...secret.versions.values()].some((v) => v.stages.includes('AWSPENDING'));
-    if (pending || this.#rotating.has(secret.name)) {
+    const pending = [...secret.versions.values()].find(
+      (v) => v.stages.includes('AWSPENDING') && !v.stages.includes('AWSCURRENT'),
+    );
+    const runner = this.rotationRunner;
+    if ((pending || this.#rotating.has(secret.name)) && !(runner && pending)) {
       throw new AwsError(
         'InvalidRequestException',
         "A previous rotation isn't complete. That rotation will be reattempted.",
       );
     }
-    const token = input['ClientRequestToken'];
-    const versionId = typeof token === 'string' ? token : randomUUID();
+    this.#rotationEnabled.add(secret.name);
+    let versionId: string;
+    if (pending) {
+      versionId = pending.id;
+    } else {
+      const token = input['ClientRequestToken'];
+      versionId = typeof token === 'string' ? token : randomUUID();
+      for (const version of secret.versions.values()) {
+        version.stages = version.stages.filter((stage) => stage !== 'AWSPENDING');
+      }
+      secret.versions.set(versionId, {
+        id: versionId,
+        value: undefined,
+        createdDate: nowSeconds(),
+        stages: ['AWSPENDING'],
+      });
+    }
     this.#rotating.add(secret.name);
     this.rotationsStarted.push({ secretName: secret.name, versionId });
-    return { ARN: secret.arn, Name: secret.name, VersionId: versionId };
+    const answer = { ARN: secret.arn, Name: secret.name, VersionId: versionId };
+    if (!runner) return { answer };
+    const run = async () => {
+      try {
+        for (const step of ROTATION_STEPS) {
+          await runner({
+            SecretId: secret.arn,
+            ClientRequestToken: versionId,
+            Step: step,
+            RotationToken: randomUUID(),
+          });
+        }
+      } finally {
+        this.#rotating.delete(secret.name);
+      }
+    };
+    return { answer, run };
+  }
+
+  /** Stores a value in a new version, or in the empty one a rotation created; moves the stages. */
+  #putSecretValue(input: Record<string, unknown>) {
+    const secret = this.#find(requireString(input, 'SecretId'));
+    if (secret.deletedDate !== undefined) throw new AwsError('InvalidRequestException', MARKED);
+    const value = input['SecretString'];
+    if (typeof value !== 'string' || value === '') {
+      throw new AwsError('InvalidParameterException', 'SecretString is required by the stand-in.');
+    }
+    const token = input['ClientRequestToken'];
+    const versionId = typeof token === 'string' ? token : randomUUID();
+    const requested = input['VersionStages'];
+    const stages = Array.isArray(requested) ? (requested as string[]) : ['AWSCURRENT'];
+    const existing = secret.versions.get(versionId);
+    if (existing?.value !== undefined) {
+      // Idempotent for the same value, refused for another, as AWS does.
+      if (existing.value === value)
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: versionId,
+          VersionStages: existing.stages,
+        };
+      throw new AwsError(
+        'ResourceExistsException',
+        "You can't modify an existing version, you can only create a new version.",
+      );
+    }
+    for (const stage of stages) this.#detachStage(secret, stage, versionId);
+    const version: Version = existing ?? {
+      id: versionId,
+      value: undefined,
+      createdDate: nowSeconds(),
+      stages: [],
+    };
+    version.value = value;
+    version.stages = [...new Set([...version.stages, ...stages])];
+    secret.versions.set(versionId, version);
+    secret.lastChangedDate = nowSeconds();
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: versionId,
+      VersionStages: version.stages,
+    };
+  }
+
+  /** A stage is on one version at most; moving AWSCURRENT leaves AWSPREVIOUS behind. */
+  #detachStage(secret: Secret, stage: string, exceptVersionId: string): void {
+    for (const version of secret.versions.values()) {
+      if (version.id === exceptVersionId || !version.stages.includes(stage)) continue;
+      version.stages = version.stages.filter((s) => s !== stage);
+      if (stage === 'AWSCURRENT') {
+        for (const other of secret.versions.values()) {
+          other.stages = other.stages.filter((s) => s !== 'AWSPREVIOUS');
+        }
+        version.stages.push('AWSPREVIOUS');
+      }
+    }
+  }
+
+  #updateSecretVersionStage(input: Record<string, unknown>) {
+    const secret = this.#find(requireString(input, 'SecretId'));
+    const stage = requireString(input, 'VersionStage');
+    const moveTo = input['MoveToVersionId'];
+    const removeFrom = input['RemoveFromVersionId'];
+    const holder = [...secret.versions.values()].find((v) => v.stages.includes(stage));
+    if (typeof moveTo === 'string') {
+      const target = secret.versions.get(moveTo);
+      if (!target) {
+        throw new AwsError('ResourceNotFoundException', `Version ${moveTo} not found.`);
+      }
+      if (holder && holder.id !== moveTo && holder.id !== removeFrom) {
+        throw new AwsError(
+          'InvalidParameterException',
+          `The staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
+      }
+      if (holder?.id !== moveTo) {
+        this.#detachStage(secret, stage, moveTo);
+        target.stages.push(stage);
+      }
+    } else if (typeof removeFrom === 'string') {
+      const version = secret.versions.get(removeFrom);
+      if (version) version.stages = version.stages.filter((s) => s !== stage);
+    }
+    secret.lastChangedDate = nowSeconds();
+    return { ARN: secret.arn, Name: secret.name };
+  }
+
+  /** Turns rotation off; a pending version keeps its stage, as AWS leaves it. */
+  #cancelRotateSecret(input: Record<string, unknown>) {
+    const secret = this.#find(requireString(input, 'SecretId'));
+    this.#rotationEnabled.delete(secret.name);
+    this.#rotating.delete(secret.name);
+    const pending = [...secret.versions.values()].find((v) => v.stages.includes('AWSPENDING'));
+    return { ARN: secret.arn, Name: secret.name, ...(pending ? { VersionId: pending.id } : {}) };
   }
 
   #describeSecret(input: Record<string, unknown>) {
     const secret = this.#find(requireString(input, 'SecretId'));
-    const { SecretVersionsToStages, ...rest } = listEntry(secret);
+    const { SecretVersionsToStages, ...rest } = this.#listEntry(secret);
     // DescribeSecret names the same map differently from ListSecrets.
     return { ...rest, VersionIdsToStages: SecretVersionsToStages };
   }
@@ -269,7 +490,20 @@ export class SecretsManagerStandIn {
     const page = this.#page(input, maxResults, (secret) =>
       includeDeleted || secret.deletedDate === undefined ? secret : undefined,
     );
-    return { SecretList: page.items.map(listEntry), NextToken: page.nextToken };
+    return {
+      SecretList: page.items.map((secret) => this.#listEntry(secret)),
+      NextToken: page.nextToken,
+    };
+  }
+
+  #listEntry(secret: Secret) {
+    const enabled = this.#rotationEnabled.has(secret.name);
+    const lambdaArn = this.#rotationFunctions.get(secret.name);
+    return {
+      ...listEntry(secret),
+      ...(enabled ? { RotationEnabled: true } : {}),
+      ...(lambdaArn ? { RotationLambdaARN: lambdaArn } : {}),
+    };
   }
 
   #batchGetSecretValue(input: Record<string, unknown>) {
@@ -384,9 +618,11 @@ function currentVersion(secret: Secret): Version | undefined {
 
 function secretValueEntry(secret: Secret, version: Version) {
   const value =
-    typeof version.value === 'string'
-      ? { SecretString: version.value }
-      : { SecretBinary: Buffer.from(version.value.binary).toString('base64') };
+    version.value === undefined
+      ? {}
+      : typeof version.value === 'string'
+        ? { SecretString: version.value }
+        : { SecretBinary: Buffer.from(version.value.binary).toString('base64') };
   return {
     ARN: secret.arn,
     Name: secret.name,

@@ -22,6 +22,8 @@ const Account = z.strictObject({
   raw: z.boolean().optional(),
   /** Scripted simulator answers, one per call, the last one repeated. */
   simulate: z.array(SimulatedAnswer).min(1).max(20).optional(),
+  /** Rotation configured for its secret (with the simulator): POST /_local/rotate rotates it. */
+  rotate: z.boolean().optional(),
 });
 
 const AccountsFile = z.object({

@@ -1,6 +1,6 @@
 // Local mode (`npm start`): the deployed bundle, dist/handler.mjs, behind an API Gateway stand-in
 // on 127.0.0.1, with dynalite, the Secrets Manager stand-in and the Meeting simulator in-process.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { registerHooks } from 'node:module';
@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { accountsFileFor, type LocalAccount, loadAccounts } from './accounts.js';
+import { AwsError } from './awsJsonServer.js';
 import {
   LOCAL_USER_ARN,
   toHttpApiEvent,
@@ -29,6 +30,10 @@ export const IDEMPOTENCY_TABLE = 'idempotency';
 /** API Gateway takes up to 10 MB; a local tool has no use for more than this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 const FUNCTION_NAME = 'meeting-token-revoker-local';
+/** The simulator's App ID in local mode; its App Key is drawn afresh each start, never shown. */
+export const LOCAL_APP_ID = 'local-demo-app';
+/** Outside SECRET_PREFIX, so that the sweep never takes it for an account. */
+export const LOCAL_APP_SECRET = 'meeting/local-app-credentials';
 /** The deployed function's timeout (infra/RevokerFunction.ts), so deadlines behave alike. */
 const FUNCTION_TIMEOUT_MS = 29_000;
 const STOP_GRACE_MS = 5_000;
@@ -54,6 +59,8 @@ export interface LocalMode {
   dataDir: string;
   accountsFile: string;
   accountIds: string[];
+  /** Accounts whose secret has rotation configured (with the simulator only). */
+  rotatingAccountIds: string[];
   meetingApiBaseUrl: string;
   /** The simulator, when local mode runs one. */
   meeting: MeetingSimulator | undefined;
@@ -141,6 +148,7 @@ const configureEnvironment = (endpoints: {
     MEETING_API_BASE_URL: endpoints.meeting,
     OUTCOME_TABLE_NAME: OUTCOME_TABLE,
     IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY_TABLE,
+    MEETING_APP_SECRET_ID: env['MEETING_APP_SECRET_ID'] || LOCAL_APP_SECRET,
     AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
     POWERTOOLS_TRACE_ENABLED: 'false',
   });
@@ -191,14 +199,19 @@ const seed = (
 ) => {
   const prefix = process.env['SECRET_PREFIX'] || 'meeting/service-accounts/';
   const field = process.env['SECRET_TOKEN_FIELD'] || 'accessToken';
+  if (meeting) {
+    // Rotation mints with App ID authentication: an App ID the simulator knows, in its own secret.
+    const appKey = randomBytes(24).toString('hex');
+    meeting.addApp(LOCAL_APP_ID, appKey);
+    secrets.put(LOCAL_APP_SECRET, JSON.stringify({ appId: LOCAL_APP_ID, appKey }));
+  }
   for (const account of accounts) {
     // A fresh in-memory stand-in each start gives every secret a new version id, so revoking
     // `demo` again after a restart is a new revocation, not ALREADY_REVOKED.
-    secrets.put(
-      `${prefix}${account.accountId}`,
-      account.raw ? account.token : JSON.stringify({ [field]: account.token }),
-    );
+    const name = `${prefix}${account.accountId}`;
+    secrets.put(name, account.raw ? account.token : JSON.stringify({ [field]: account.token }));
     if (!meeting) continue;
+    if (account.rotate) secrets.configureRotation(name, `local:${FUNCTION_NAME}`);
     if (account.live !== false) meeting.addToken(account.token);
     if (account.simulate) meeting.script(account.token, account.simulate);
   }
@@ -312,6 +325,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
         'POST /_local/sweep': 'local only: run the scheduled sweep over every seeded account',
         'POST /_local/offboard':
           'local only: deliver an "Account Offboarded" event: {"accountIds": ["demo"]}',
+        'POST /_local/rotate':
+          'local only: rotate an account\'s secret as Secrets Manager would (RotateSecret, then the four steps): {"accountId": "demo"}',
       },
     });
 
@@ -327,9 +342,43 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       }
     };
 
+    // RotateSecret runs the rotation function's four steps through the handler, one invocation
+    // each, as Secrets Manager invokes it.
+    const steps: unknown[] = [];
+    secrets.rotationRunner = async (event) => {
+      const result = await invoke(event);
+      steps.push(result);
+      return result;
+    };
+    const rotate = async (res: ServerResponse, accountId: unknown) => {
+      if (
+        typeof accountId !== 'string' ||
+        !accounts.some((account) => account.accountId === accountId)
+      ) {
+        return json(
+          res,
+          400,
+          errorBody('INVALID_ACCOUNT', 'accountId must name a seeded account.'),
+        );
+      }
+      const prefix = process.env['SECRET_PREFIX'] || 'meeting/service-accounts/';
+      steps.length = 0;
+      try {
+        const { versionId } = await secrets.rotate(`${prefix}${accountId}`);
+        return json(res, 200, { accountId, versionId, steps: [...steps] });
+      } catch (error) {
+        // The stand-in's own refusals carry AWS's error type; a failing step, the handler's error.
+        const name =
+          error instanceof AwsError ? error.type : error instanceof Error ? error.name : 'Error';
+        const message = error instanceof Error ? error.message : String(error);
+        const status = name === 'InvalidRequestException' ? 409 : 500;
+        return json(res, status, { accountId, steps: [...steps], ...errorBody(name, message) });
+      }
+    };
+
     const localRoute = async (req: IncomingMessage, res: ServerResponse, path: string) => {
       const body = await readBody(req);
-      if (path !== '/_local/sweep' && path !== '/_local/offboard') {
+      if (path !== '/_local/sweep' && path !== '/_local/offboard' && path !== '/_local/rotate') {
         return json(res, 404, errorBody('NOT_FOUND', `No local route ${path.slice(0, 200)}.`));
       }
       if (req.method !== 'POST') {
@@ -345,6 +394,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       if (path === '/_local/sweep') {
         return trigger(res, { action: 'sweep', scheduledTime: time, executionId: id }, id);
       }
+      if (path === '/_local/rotate') return rotate(res, input['accountId']);
       const { eventId: _ignored, ...detail } = input;
       return trigger(
         res,
@@ -448,6 +498,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
       dataDir,
       accountsFile,
       accountIds: accounts.map((account) => account.accountId),
+      rotatingAccountIds: meeting
+        ? accounts.filter((account) => account.rotate).map((account) => account.accountId)
+        : [],
       meetingApiBaseUrl,
       meeting,
       secrets,
@@ -472,6 +525,7 @@ const banner = (local: LocalMode, simulated: boolean, seconds: string): string =
   // The curl lines use an account that exists, `demo` when the file has it.
   const sample = local.accountIds.includes('demo') ? 'demo' : (local.accountIds[0] ?? 'demo');
   const shown = local.accountIds.slice(0, 8).join(', ');
+  const rotating = local.rotatingAccountIds[0];
   const more = local.accountIds.length > 8 ? ` and ${local.accountIds.length - 8} more` : '';
   const meeting = simulated
     ? `SIMULATOR at ${local.meetingApiBaseUrl} (nothing reaches Huawei Cloud)`
@@ -490,6 +544,11 @@ const banner = (local: LocalMode, simulated: boolean, seconds: string): string =
     `  curl -s ${url}/revocations/${sample}`,
     `  curl -s -X POST -H 'content-type: application/json' ${url}/_local/sweep`,
     `  curl -s -X POST -H 'content-type: application/json' -d '{"accountIds":["${sample}"]}' ${url}/_local/offboard`,
+    ...(simulated && rotating
+      ? [
+          `  curl -s -X POST -H 'content-type: application/json' -d '{"accountId":"${rotating}"}' ${url}/_local/rotate   (rotation: a new token, the old one revoked)`,
+        ]
+      : []),
     `  npm run -s cli -- ${sample} --api ${url}`,
     `  npm run -s cli -- history ${sample} --api ${url}`,
     '',

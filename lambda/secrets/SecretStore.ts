@@ -45,11 +45,17 @@ export class SecretStore {
     return secretName.startsWith(this.prefix) ? secretName.slice(this.prefix.length) : undefined;
   }
 
-  /** Loads an account's token. Throws SecretReadError for anything but "no such secret". */
-  async load(accountId: string): Promise<LoadedToken> {
+  /**
+   * Loads an account's token: the current one, or that of exactly `versionId` (a rotation's
+   * replaced or pending version). Throws SecretReadError for anything but "no such secret".
+   */
+  async load(accountId: string, versionId?: string): Promise<LoadedToken> {
     try {
       const secret = await this.client.send(
-        new GetSecretValueCommand({ SecretId: this.secretName(accountId) }),
+        new GetSecretValueCommand({
+          SecretId: this.secretName(accountId),
+          ...(versionId ? { VersionId: versionId } : {}),
+        }),
       );
       return this.toLoaded(secret.SecretString, secret.VersionId);
     } catch (error) {
@@ -72,7 +78,11 @@ export class SecretStore {
    * The account ids of every secret under the prefix, a page at a time. Secrets Manager's name
    * filter matches more than a strict prefix (and ignores case), so each name is checked again.
    */
-  async *listAccountIds(): AsyncGenerator<string[]> {
+  async *listAccountIds({
+    onRotating,
+  }: {
+    onRotating?: (accountId: string) => void;
+  } = {}): AsyncGenerator<string[]> {
     let nextToken: string | undefined;
     do {
       const page = await this.client.send(
@@ -86,7 +96,10 @@ export class SecretStore {
       const ids: string[] = [];
       for (const secret of page.SecretList ?? []) {
         const accountId = secret.Name ? this.accountIdOf(secret.Name) : undefined;
-        if (accountId !== undefined) ids.push(accountId);
+        if (accountId === undefined) continue;
+        // A rotating secret's token is bounded by its rotation: the caller may leave it alone.
+        if (onRotating && secret.RotationEnabled === true) onRotating(accountId);
+        else ids.push(accountId);
       }
       if (ids.length > 0) yield ids;
       nextToken = page.NextToken;

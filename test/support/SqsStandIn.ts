@@ -13,6 +13,8 @@ export interface SentMessage {
   body: string;
   messageId: string;
   messageAttributes?: Record<string, unknown>;
+  /** DelaySeconds as sent (0 when absent). */
+  delaySeconds: number;
 }
 
 export interface EntryFailure {
@@ -194,7 +196,12 @@ export class SqsStandIn {
       receiveCount: 0,
     };
     queue.messages.push(message);
-    const sent: SentMessage = { queueUrl: queue.url, body, messageId: message.messageId };
+    const sent: SentMessage = {
+      queueUrl: queue.url,
+      body,
+      messageId: message.messageId,
+      delaySeconds: delay,
+    };
     const attributes = entry['MessageAttributes'];
     if (attributes && typeof attributes === 'object') {
       sent.messageAttributes = attributes as Record<string, unknown>;

@@ -23,6 +23,23 @@ describe('parseConfig', () => {
       sweepConcurrency: 8,
       verifyRevocation: false,
       outcomeEventBusName: undefined,
+      meetingAppSecretId: undefined,
+      secretUserIdField: 'userId',
+      rotationGraceSeconds: 0,
+    });
+  });
+
+  it('reads the rotation settings', () => {
+    const config = parseConfig({
+      ...minimal,
+      MEETING_APP_SECRET_ID: 'meeting/app',
+      SECRET_USER_ID_FIELD: 'huaweiUserId',
+      ROTATION_GRACE_SECONDS: '900',
+    });
+    expect(config).toMatchObject({
+      meetingAppSecretId: 'meeting/app',
+      secretUserIdField: 'huaweiUserId',
+      rotationGraceSeconds: 900,
     });
   });
 
@@ -76,6 +93,9 @@ describe('parseConfig', () => {
     [{ ...minimal, WORK_QUEUE_URL: 'queue' }, 'WORK_QUEUE_URL'],
     [{ ...minimal, VERIFY_REVOCATION: 'yes' }, 'VERIFY_REVOCATION'],
     [{ ...minimal, OUTCOME_EVENT_BUS_NAME: 'bad bus name' }, 'OUTCOME_EVENT_BUS_NAME'],
+    [{ ...minimal, ROTATION_GRACE_SECONDS: '901' }, 'ROTATION_GRACE_SECONDS'],
+    [{ ...minimal, ROTATION_GRACE_SECONDS: '-1' }, 'ROTATION_GRACE_SECONDS'],
+    [{ ...minimal, MEETING_APP_SECRET_ID: 'app secret!' }, 'MEETING_APP_SECRET_ID'],
   ])('refuses %o with an error naming %s', (env, variable) => {
     // Act
     const act = () => parseConfig(env);

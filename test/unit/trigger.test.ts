@@ -30,8 +30,20 @@ describe('recogniseTrigger', () => {
     expect(recogniseTrigger({ Records: [{ eventSource: 'aws:sqs', body: '{}' }] })).toBe('queue');
   });
 
+  it('recognises a Secrets Manager rotation step, extra fields included', () => {
+    const event = {
+      SecretId:
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:meeting/service-accounts/a-AbCdEf',
+      ClientRequestToken: '6c3b1d2e-0f4a-4b5c-8d7e-9f0a1b2c3d4e',
+      Step: 'createSecret',
+      RotationToken: 'opaque',
+    };
+    expect(recogniseTrigger(event)).toBe('rotation');
+  });
+
   it.each([
     ['null', null],
+    ['a rotation step without its version', { SecretId: 's', Step: 'createSecret' }],
     ['a string', 'sweep'],
     ['an empty object', {}],
     [
