@@ -19,6 +19,9 @@ export class RevocationTables extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Only the claims on secret versions carry `expiresAt` (an hour after they settle, or after a
+      // mint's lease): outcome records and revoked-version markers never do, and are kept.
+      timeToLiveAttribute: 'expiresAt',
       // The history is the proof that a token was revoked, and what keeps the next sweep from sending
       // revoked tokens to Huawei again: it outlives the stack (and any replacement), but not a
       // failed first create, which would strand an empty table. No deletion protection for the same

@@ -26,6 +26,8 @@ describe('the tables', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         DeletionProtectionEnabled: Match.absent(),
+        // Only claims carry expiresAt; records and markers are kept.
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
       DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',

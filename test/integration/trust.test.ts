@@ -212,6 +212,18 @@ describe('a burst for one account makes one upstream call', () => {
     const records = await recordsOf(h, 'burst-1');
     expect(records).toHaveLength(BURST);
     expect(records.filter((r) => r['outcome'] === 'ALREADY_INVALID')).toHaveLength(0);
+    // The table expires items on `expiresAt`: only claims may carry it, never a record or marker.
+    const { Items = [] } = await h.dynamo.documentClient.send(
+      new QueryCommand({
+        TableName: OUTCOME_TABLE,
+        KeyConditionExpression: 'accountId = :a',
+        ExpressionAttributeValues: { ':a': 'burst-1' },
+      }),
+    );
+    const expiring = Items.filter((item) => item['expiresAt'] !== undefined);
+    expect(expiring.length).toBeGreaterThan(0);
+    for (const item of expiring) expect(String(item['recordId'])).toMatch(/^~claim#/);
+    expect(Items.length - expiring.length).toBeGreaterThan(BURST);
   }, 60_000);
 
   it('concurrent revocations of a token the site does not know share its one 401', async () => {
