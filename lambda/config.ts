@@ -1,5 +1,5 @@
 // The function's configuration: read from the environment once per distinct environment, into
-// a typed object, with errors that name the variable (CONTRACT §3).
+// a typed object, with errors that name the variable (docs/INTERFACE.md, "Configuration").
 import { DEFAULT_SECRET_PREFIX, EVENT_BUS_PATTERN } from './commons/interface.js';
 import { ConfigurationError } from './errors.js';
 import { DEFAULT_MEETING_API_BASE_URL, parseBaseUrl } from './meeting/baseUrl.js';

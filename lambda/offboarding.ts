@@ -1,4 +1,4 @@
-// Offboarding (CONTRACT §4.2): revoke every account an "Account Offboarded" event lists, once per
+// Offboarding (docs/INTERFACE.md, "Offboarding"): revoke every account an "Account Offboarded" event lists, once per
 // event, and fail after recording when any revocation FAILED so that Lambda's async retry and
 // the dead-letter queue take over.
 import type { Context } from 'aws-lambda';
@@ -21,7 +21,7 @@ import { WorkQueue } from './WorkQueue.js';
 export const MAX_ACCOUNTS_PER_EVENT = 10_000;
 /**
  * With a work queue, an event listing more accounts than one invocation can revoke is fanned out.
- * Below that, accounts are revoked inline and the summary holds their outcomes (CONTRACT §4.2).
+ * Below that, accounts are revoked inline and the summary holds their outcomes.
  */
 export const FAN_OUT_ABOVE = 1000;
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;

@@ -1,4 +1,4 @@
-// The outcomes of a revocation (CONTRACT §2) and the record each one leaves (CONTRACT §5).
+// The outcomes of a revocation (docs/INTERFACE.md, "Outcomes") and the record each one leaves ("Outcome records").
 
 export const OUTCOMES = [
   'REVOKED',

@@ -1,4 +1,4 @@
-// Recognises which of the five triggers an event comes from (CONTRACT §4); anything else is an
+// Recognises which of the five triggers an event comes from (docs/INTERFACE.md, "Entry points"); anything else is an
 // error that must reach the dead-letter path, not vanish.
 import { UnknownEventError } from './errors.js';
 

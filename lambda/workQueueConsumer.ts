@@ -1,4 +1,4 @@
-// The work queue's consumer (CONTRACT §4.4): one revocation per SQS message, answering
+// The work queue's consumer (docs/INTERFACE.md, "Work queue"): one revocation per SQS message, answering
 // batchItemFailures with exactly the messages to try again.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
