@@ -159,6 +159,10 @@ export const revokeMany = async (
           } catch (error) {
             // The marker look-up could not reach the table: the outcome could not be recorded.
             if (!(error instanceof OutcomeRecordError)) throw error;
+            logger.error('outcome not recorded', {
+              accountId: job.accountId,
+              error: error.message,
+            });
             result.unrecorded.push(job.accountId);
             return;
           } finally {
