@@ -4,10 +4,19 @@ import { AttemptGate, type AttemptPermit } from '../../../lambda/meeting/Attempt
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Serves full windows of attempts until slow start has brought the limit to `limit`. */
+const warm = async (gate: AttemptGate, limit: number) => {
+  while (gate.limit < limit) {
+    const window = await Promise.all(Array.from({ length: gate.limit }, () => gate.acquire(false)));
+    for (const permit of window) gate.release(permit, 'served');
+  }
+};
+
 describe('AttemptGate', () => {
   it('admits up to the limit and the next one when a permit comes back', async () => {
     // Prepare
     const gate = new AttemptGate(2);
+    await warm(gate, 2);
     const admitted: AttemptPermit[] = [];
     for (let i = 0; i < 3; i += 1) void gate.acquire(false).then((p) => admitted.push(p));
     await flush();
@@ -22,6 +31,7 @@ describe('AttemptGate', () => {
   it('shrinks on a 429 and admits nothing new until fewer attempts are in flight', async () => {
     // Prepare
     const gate = new AttemptGate(8);
+    await warm(gate, 8);
     const permits = await Promise.all(Array.from({ length: 8 }, () => gate.acquire(false)));
     let waiting = 0;
     void gate.acquire(false).then(() => (waiting += 1));

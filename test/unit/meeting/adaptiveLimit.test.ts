@@ -5,10 +5,21 @@ import {
   afterServed,
   afterThrottled,
   DECREASE_FACTOR,
+  INITIAL_LIMIT,
   initialLimit,
   type LimitState,
   mayAdmit,
+  PROBE_WINDOWS,
 } from '../../../lambda/meeting/adaptiveLimit.js';
+
+/** A state past slow start (a throttle seen long ago), at `limit` of `max`. */
+const aimd = (limit: number, max: number): LimitState => ({
+  ...initialLimit(max),
+  limit,
+  safe: limit,
+  admitted: 1,
+  lastDecrease: 1,
+});
 
 /** Admits `n` attempts and returns their tickets with the state after. */
 const admitMany = (state: LimitState, n: number): [number[], LimitState] => {
@@ -23,10 +34,25 @@ const admitMany = (state: LimitState, n: number): [number[], LimitState] => {
 };
 
 describe('initialLimit', () => {
-  it('starts at the configured concurrency, at least 1', () => {
-    expect(initialLimit(32).limit).toBe(32);
+  it('starts low (slow start), never above the configured concurrency, at least 1', () => {
+    expect(initialLimit(32).limit).toBe(INITIAL_LIMIT);
+    expect(initialLimit(32).max).toBe(32);
+    expect(initialLimit(2).limit).toBe(2);
     expect(initialLimit(0).limit).toBe(1);
-    expect(initialLimit(7.9).limit).toBe(7);
+    expect(initialLimit(7.9).max).toBe(7);
+  });
+
+  it('doubles each window in slow start, up to the configured concurrency', () => {
+    // Prepare
+    let state = initialLimit(32);
+    // Act: one window of 4 served attempts, then one of 8
+    for (let i = 0; i < 4; i += 1) state = afterServed(state, state.limit);
+    const afterOne = state.limit;
+    for (let i = 0; i < 8; i += 1) state = afterServed(state, state.limit);
+    for (let i = 0; i < 100; i += 1) state = afterServed(state, state.limit);
+    // Assess
+    expect(afterOne).toBe(8);
+    expect(state.limit).toBe(32);
   });
 });
 
@@ -41,7 +67,7 @@ describe('mayAdmit', () => {
 
   it('admits the retry of a throttled attempt only below the safe level', () => {
     // Prepare: cut from 8 to 6, then grown back to 8
-    let state = afterThrottled(admitMany(initialLimit(8), 8)[1], 1);
+    let state = afterThrottled(admitMany(aimd(8, 8), 8)[1], 2);
     expect(state.limit).toBe(6);
     state = { ...state, limit: 8 };
     // Act, Assess
@@ -54,9 +80,9 @@ describe('mayAdmit', () => {
 describe('afterThrottled', () => {
   it('cuts the limit by the decrease factor, never below 1', () => {
     // Prepare
-    const [, state] = admitMany(initialLimit(32), 32);
+    const [, state] = admitMany(aimd(32, 32), 32);
     // Act
-    const cut = afterThrottled(state, 32);
+    const cut = afterThrottled(state, 33);
     // Assess
     expect(cut.limit).toBe(Math.floor(32 * DECREASE_FACTOR));
     expect(cut.safe).toBe(cut.limit);
@@ -67,7 +93,7 @@ describe('afterThrottled', () => {
 
   it('cuts once for all the attempts sent under the old limit', () => {
     // Prepare: 32 attempts sent at once, 24 of them throttled
-    const [tickets, state] = admitMany(initialLimit(32), 32);
+    const [tickets, state] = admitMany(aimd(32, 32), 32);
     // Act
     let after = state;
     for (const ticket of tickets.slice(8)) after = afterThrottled(after, ticket);
@@ -77,8 +103,8 @@ describe('afterThrottled', () => {
 
   it('cuts again for an attempt sent after the cut', () => {
     // Prepare
-    const [, sent] = admitMany(initialLimit(32), 32);
-    const once = afterThrottled(sent, 32);
+    const [, sent] = admitMany(aimd(32, 32), 32);
+    const once = afterThrottled(sent, 33);
     const [[later], again] = admitMany(once, 1);
     // Act
     const twice = afterThrottled(again, later!);
@@ -90,7 +116,7 @@ describe('afterThrottled', () => {
 describe('afterServed', () => {
   it('grows the limit by one per full window of successes, up to the configured concurrency', () => {
     // Prepare
-    let state: LimitState = { ...initialLimit(8), limit: 4, safe: 4 };
+    let state = aimd(4, 8);
     // Act: 3 successes are not a window of 4, the 4th is
     for (let i = 0; i < 3; i += 1) state = afterServed(state, 4);
     const before = state.limit;
@@ -102,11 +128,29 @@ describe('afterServed', () => {
     expect(state.limit).toBe(8);
   });
 
-  it('grows nothing on successes while the limit was not all used', () => {
+  it('climbs back fast to just below the level last throttled, then probes past it slowly', () => {
+    // Prepare: throttled at 9, cut to 6
+    const [, sent] = admitMany(aimd(9, 32), 9);
+    let state = afterThrottled(sent, 10);
+    expect(state.limit).toBe(6);
+    const windowsTo = (target: number) => {
+      let successes = 0;
+      while (state.limit < target) {
+        state = afterServed(state, state.limit);
+        successes += 1;
+      }
+      return successes;
+    };
+    // Act, Assess: 6 -> 8 in one window each, 8 -> 9 in PROBE_WINDOWS windows
+    expect(windowsTo(8)).toBe(6 + 7);
+    expect(windowsTo(9)).toBe(8 * PROBE_WINDOWS);
+  });
+
+  it('grows nothing on successes while less than half the limit was used', () => {
     // Prepare
-    let state: LimitState = { ...initialLimit(8), limit: 4, safe: 4 };
+    let state = aimd(4, 8);
     // Act
-    for (let i = 0; i < 100; i += 1) state = afterServed(state, 3);
+    for (let i = 0; i < 100; i += 1) state = afterServed(state, 1);
     // Assess
     expect(state.limit).toBe(4);
   });
