@@ -480,8 +480,8 @@ const sweep = async (
   };
   if (throttleAbove !== undefined) {
     // The invocation logs how low its concurrency went.
-    const line = readFileSync(resolve(OUT, `${name}.log`), 'utf8')
-      .split('\n')
+    const line = [`${name}.log`, `${name}.stderr.log`]
+      .flatMap((file) => readFileSync(resolve(OUT, file), 'utf8').split('\n'))
       .find((l) => l.includes('its concurrency adapted'));
     const lowest = line
       ? (JSON.parse(line) as { lowestConcurrency?: number }).lowestConcurrency
