@@ -277,10 +277,10 @@ describe('the alarm on sweeps and offboarding events answered 401 throughout', (
       ...firing,
       Metrics: expect.arrayContaining([
         expect.objectContaining({
-          Expression: 'SUM([all_unauthorized_offboarding, all_unauthorized_schedule])',
+          Expression: 'SUM([all_tokens_unauthorized_offboarding, all_tokens_unauthorized_schedule])',
         }),
         expect.objectContaining({
-          Id: 'all_unauthorized_schedule',
+          Id: 'all_tokens_unauthorized_schedule',
           MetricStat: expect.objectContaining({
             Metric: {
               Namespace: 'MeetingTokenRevoker',
