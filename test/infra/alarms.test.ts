@@ -277,7 +277,8 @@ describe('the alarm on sweeps and offboarding events answered 401 throughout', (
       ...firing,
       Metrics: expect.arrayContaining([
         expect.objectContaining({
-          Expression: 'SUM([all_tokens_unauthorized_offboarding, all_tokens_unauthorized_schedule])',
+          Expression:
+            'SUM([all_tokens_unauthorized_offboarding, all_tokens_unauthorized_schedule])',
         }),
         expect.objectContaining({
           Id: 'all_tokens_unauthorized_schedule',
