@@ -1,5 +1,7 @@
-// `npm run bench`: bundle size, cold import, per-request time, sweeps and the curl baseline, each
-// against its yardstick in the same run; prints the table and writes BENCHMARKS.md.
+// `npm run bench`: bundle size, cold import and cold first request, per-request time, sweeps (at
+// several concurrencies, and against a throttling upstream), the fan-out and the curl baseline,
+// each against its yardstick in the same run; prints the report, and with `--write` rewrites
+// BENCHMARKS.md (a plain run leaves the tracked tree clean).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,16 +21,28 @@ const META = resolve(root, 'dist/meta.json');
 const OUT = resolve(root, 'dist/bench');
 
 /**
- * Flags (after `npm run bench --`): `--quick` small counts, to try the harness; `--only=` a comma
- * list of cold, requests, sweep, curl, big; `--no-big` skips the 10,000-account sweep; `--cpu-prof`
- * writes V8 profiles of the workers to dist/bench/profiles. Partial runs write
+ * Flags (after `npm run bench --`): `--write` rewrites BENCHMARKS.md (a full run only; otherwise
+ * the report goes to dist/bench/); `--quick` small counts, to try the harness; `--only=` a comma
+ * list of sections (see SECTIONS); `--no-big` skips the 10,000-account sweep; `--cpu-prof` writes
+ * V8 profiles of the workers to dist/bench/profiles. Partial runs write
  * dist/bench/BENCHMARKS.partial.md and leave BENCHMARKS.md alone.
  */
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 /** Writes a V8 CPU profile of every worker to dist/bench/profiles (for finding what to optimise). */
 const CPU_PROF = args.includes('--cpu-prof');
-const SECTIONS = ['cold', 'requests', 'sweep', 'curl', 'big'] as const;
+const WRITE = args.includes('--write');
+const SECTIONS = [
+  'cold',
+  'coldpost',
+  'requests',
+  'sweep',
+  'efficiency',
+  'throttle',
+  'fanout',
+  'curl',
+  'big',
+] as const;
 type Section = (typeof SECTIONS)[number];
 const only = args.find((arg) => arg.startsWith('--only='));
 const selected = new Set<Section>(
@@ -63,6 +77,15 @@ export const SETTINGS = {
   curlTokens: QUICK ? 10 : 50,
   bigAccounts: QUICK ? 2000 : 10_000,
   bigConcurrency: 32,
+  /** Sweep efficiency beside concurrency 8 (section 4): handler only, one run each. */
+  efficiencyConcurrencies: [32, 128],
+  /** The upstream answers 429 (Retry-After: 1) above `k` in flight. */
+  throttle: { accounts: QUICK ? 200 : 400, latencyMs: 50, concurrency: 32, k: 8 },
+  /** The sweep's fan-out to the work queue, SQS answering each call after `sqsLatencyMs`. */
+  fanout: { accounts: QUICK ? 2000 : 10_000, sqsLatencyMs: 5, memoryMb: 256 },
+  /** The function's timeout (infra/RevokerFunction.ts): the fan-out must take under a quarter. */
+  functionTimeoutMs: 29_000,
+  coldPostRounds: QUICK ? 3 : 15,
   quick: QUICK,
   sections: [...selected],
 };
@@ -150,6 +173,7 @@ const runWorker = async (
   });
   const code = await waitForExit(child);
   closeSync(log);
+  writeFileSync(resolve(OUT, `${name}.stderr.log`), stderr);
   if (code !== 0 || !result) {
     const tail = readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
     throw new Error(`worker ${name} failed (exit ${code}):\n${stderr.slice(-3000)}\n${tail}`);
@@ -368,9 +392,29 @@ export interface SweepRun {
   maxInFlight: number;
   connectionsOpened: number;
   memory: SweepMemory;
+  outcomes: Record<string, number>;
+  /** With a throttling upstream: its K, the 429s it answered, the invocation's lowest limit. */
+  throttle?: { k: number; throttled: number; lowestConcurrency?: number };
+  /** Fanned out to the work queue: messages sent, and the SQS stand-in's latency. */
+  fanout?: { queued: number; sqsLatencyMs: number; sendCalls: number };
+}
+
+/** A sweep that did not end with every account revoked: what it reported instead. */
+export interface FailedSweep {
+  concurrency: number;
+  accounts: number;
+  failure: string;
 }
 
 let sweepNumber = 0;
+
+interface SweepOptions {
+  memoryMb?: number;
+  /** The upstream throttles above this many in flight; the outcomes are reported, not required. */
+  throttleAbove?: number;
+  /** Fan out to the SQS stand-in (at this latency per call) instead of revoking inline. */
+  fanoutLatencyMs?: number;
+}
 
 const sweep = async (
   s: StandIns,
@@ -378,33 +422,49 @@ const sweep = async (
   count: number,
   latencyMs: number,
   concurrency: number,
-  memoryMb = DEPLOYED_MEMORY_MB,
+  { memoryMb = DEPLOYED_MEMORY_MB, throttleAbove, fanoutLatencyMs }: SweepOptions = {},
 ): Promise<SweepRun> => {
   sweepNumber += 1;
+  const name = `sweep-${sweepNumber}-${impl}-${count}`;
   const prefix = `${SECRET_PREFIX_ROOT}sweep-${sweepNumber}/`;
   const table = `bench-sweep-${sweepNumber}`;
   await s.dynamo.createOutcomeTable(table);
   s.meeting.reset();
   s.meeting.latencyMs = latencyMs;
+  s.meeting.throttleAbove = throttleAbove;
+  s.sqs.reset();
+  s.sqs.latencyMs = fanoutLatencyMs ?? 0;
   const tokens = s.seed(prefix, accounts('acct', count));
+  const fanout = fanoutLatencyMs !== undefined;
   const result = await runWorker(
-    `sweep-${sweepNumber}-${impl}-${count}`,
+    name,
     { kind: 'sweep', bundle: BUNDLE, impl, concurrency },
     workerEnv(s, {
       OUTCOME_TABLE_NAME: table,
       SECRET_PREFIX: prefix,
       SWEEP_CONCURRENCY: String(concurrency),
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+      ...(fanout
+        ? { AWS_ENDPOINT_URL_SQS: s.sqs.endpoint, WORK_QUEUE_URL: s.sqs.queueUrl('bench-work') }
+        : {}),
     }),
   );
   if (result.kind !== 'sweep') throw new Error('unexpected worker answer');
   const { processed, outcomes } = result.summary;
-  if (processed !== count || outcomes['REVOKED'] !== count) {
-    throw new Error(
-      `${impl} sweep of ${count}: summary ${JSON.stringify(result.summary)}, expected all REVOKED`,
-    );
+  if (fanout) {
+    if (processed !== count || s.sqs.messages.length !== count) {
+      throw new Error(
+        `fan-out of ${count}: summary ${JSON.stringify(result.summary)}, ${s.sqs.messages.length} messages queued`,
+      );
+    }
+  } else if (throttleAbove === undefined) {
+    if (processed !== count || outcomes['REVOKED'] !== count) {
+      throw new Error(
+        `${impl} sweep of ${count}: summary ${JSON.stringify(result.summary)}, expected all REVOKED`,
+      );
+    }
+    await expectRecorded(s, table, tokens, count, `${impl} sweep of ${count}`);
   }
-  await expectRecorded(s, table, tokens, count, `${impl} sweep of ${count}`);
   const run: SweepRun = {
     impl,
     accounts: count,
@@ -416,11 +476,104 @@ const sweep = async (
     maxInFlight: s.meeting.maxInFlight,
     connectionsOpened: s.meeting.connectionsOpened,
     memory: result.memory,
+    outcomes,
   };
+  if (throttleAbove !== undefined) {
+    // The invocation logs how low its concurrency went.
+    const line = [`${name}.log`, `${name}.stderr.log`]
+      .flatMap((file) => readFileSync(resolve(OUT, file), 'utf8').split('\n'))
+      .find((l) => l.includes('its concurrency adapted'));
+    const lowest = line
+      ? (JSON.parse(line) as { lowestConcurrency?: number }).lowestConcurrency
+      : undefined;
+    run.throttle = {
+      k: throttleAbove,
+      throttled: s.meeting.throttled,
+      ...(lowest !== undefined ? { lowestConcurrency: lowest } : {}),
+    };
+  }
+  if (fanout) {
+    run.fanout = {
+      queued: s.sqs.messages.length,
+      sqsLatencyMs: fanoutLatencyMs,
+      sendCalls: s.sqs.calls.filter((c) => c.operation === 'SendMessageBatch').length,
+    };
+  }
   s.meeting.reset();
+  s.sqs.reset();
+  s.sqs.latencyMs = 0;
   // The secrets of this run are spent; dropping them keeps later listings as small as the first.
   for (const accountId of accounts('acct', count)) s.secrets.delete(`${prefix}${accountId}`);
   return run;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Cold first request: process start, import, secret read, upstream call, record, answer
+
+export interface ColdPostStats {
+  /** Spawn to answer, as the parent sees it, per round. */
+  helloMs: number[];
+  postMs: number[];
+}
+
+const HELLO = resolve(OUT, 'hello.mjs');
+
+const coldPost = async (s: StandIns): Promise<ColdPostStats> => {
+  writeFileSync(
+    HELLO,
+    "export const handler = async () => ({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{\"hello\":\"world\"}' });\n",
+  );
+  const prefix = `${SECRET_PREFIX_ROOT}cold/`;
+  const table = 'bench-cold';
+  await s.dynamo.createOutcomeTable(table);
+  s.meeting.reset();
+  const stats: ColdPostStats = { helloMs: [], postMs: [] };
+  const script = resolve(OUT, 'coldPost.mjs');
+  for (let round = 0; round < SETTINGS.coldPostRounds; round += 1) {
+    const arms = round % 2 === 0 ? (['hello', 'post'] as const) : (['post', 'hello'] as const);
+    for (const arm of arms) {
+      const accountId = `cold-${round}`;
+      if (arm === 'post') s.seed(prefix, [accountId]);
+      const module = pathToFileURL(arm === 'post' ? BUNDLE : HELLO).href;
+      const started = performance.now();
+      const profile = CPU_PROF
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${resolve(OUT, 'profiles')}`,
+            `--cpu-prof-name=cold-${arm}-${round}.cpuprofile`,
+          ]
+        : [];
+      const nodeArgs = [...lambdaNodeArgs(DEPLOYED_MEMORY_MB), ...profile, script];
+      const child = spawn(process.execPath, nodeArgs, {
+        cwd: root,
+        env: {
+          ...workerEnv(s, { OUTCOME_TABLE_NAME: table, SECRET_PREFIX: prefix }),
+          BENCH_COLD: JSON.stringify({ module, accountId }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      const answered = new Promise<number>((done) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          if (out.includes('BENCH_ANSWER ')) done(performance.now());
+        });
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+      });
+      const code = await waitForExit(child);
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_ANSWER '));
+      const { statusCode } = JSON.parse(line?.slice('BENCH_ANSWER '.length) ?? '{}') as {
+        statusCode?: number;
+      };
+      if (code !== 0 || statusCode !== 200) {
+        throw new Error(`cold ${arm} failed (exit ${code}):\n${out.slice(-3000)}`);
+      }
+      (arm === 'post' ? stats.postMs : stats.helloMs).push((await answered) - started);
+    }
+  }
+  return stats;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -505,8 +658,13 @@ export interface Results {
   settings: typeof SETTINGS;
   bundle: BundleStats;
   cold?: ColdArm[];
+  coldPost?: ColdPostStats;
   requests?: RequestStats;
   sweeps: SweepRun[];
+  /** Handler sweeps at the other concurrencies of SETTINGS.efficiencyConcurrencies. */
+  efficiency?: (SweepRun | FailedSweep)[];
+  throttle?: SweepRun;
+  fanout?: SweepRun;
   curl?: CurlStats;
   big?: SweepRun;
   totalMs: number;
@@ -526,6 +684,7 @@ const main = async (): Promise<void> => {
     entryPoints: {
       worker: resolve(root, 'bench/worker.ts'),
       coldImport: resolve(root, 'bench/coldImport.ts'),
+      coldPost: resolve(root, 'bench/coldPost.ts'),
     },
     outdir: OUT,
     outExtension: { '.js': '.mjs' },
@@ -562,6 +721,10 @@ const main = async (): Promise<void> => {
   }
   const s = await startStandIns();
   try {
+    if (selected.has('coldpost')) {
+      step(`cold first POST and hello world, ${SETTINGS.coldPostRounds} rounds`);
+      results.coldPost = await coldPost(s);
+    }
     if (selected.has('requests')) {
       step(`per request, ${SETTINGS.requests} each after ${SETTINGS.requestWarmup} warm-up`);
       results.requests = await perRequest(s);
@@ -578,6 +741,42 @@ const main = async (): Promise<void> => {
         ),
       );
     }
+    if (selected.has('efficiency')) {
+      results.efficiency = [];
+      for (const concurrency of SETTINGS.efficiencyConcurrencies) {
+        step(`sweep of ${SETTINGS.sweepAccounts}, handler, concurrency ${concurrency}`);
+        try {
+          results.efficiency.push(
+            await sweep(s, 'handler', SETTINGS.sweepAccounts, SETTINGS.sweepLatencyMs, concurrency),
+          );
+        } catch (error) {
+          // Reported, not hidden: the table shows what the sweep answered.
+          const message = error instanceof Error ? error.message : String(error);
+          const reason = /\d+ account\(s\) not revoked \([^)]*\)/.exec(message)?.[0];
+          const cause = /"error":"([A-Za-z]+)"/.exec(message)?.[1];
+          results.efficiency.push({
+            concurrency,
+            accounts: SETTINGS.sweepAccounts,
+            failure: `${reason ?? message.split('\n')[0]}${cause ? `; table errors: ${cause}` : ''}`,
+          });
+        }
+      }
+    }
+    if (selected.has('throttle')) {
+      const t = SETTINGS.throttle;
+      step(`sweep of ${t.accounts} against an upstream throttling above ${t.k} in flight`);
+      results.throttle = await sweep(s, 'handler', t.accounts, t.latencyMs, t.concurrency, {
+        throttleAbove: t.k,
+      });
+    }
+    if (selected.has('fanout')) {
+      const f = SETTINGS.fanout;
+      step(`fan-out of ${f.accounts} to the work queue`);
+      results.fanout = await sweep(s, 'handler', f.accounts, 0, 8, {
+        memoryMb: f.memoryMb,
+        fanoutLatencyMs: f.sqsLatencyMs,
+      });
+    }
     if (selected.has('curl')) {
       step(`curl baseline, ${SETTINGS.curlTokens} tokens`);
       results.curl = await curlBaseline(s);
@@ -585,21 +784,20 @@ const main = async (): Promise<void> => {
     if (selected.has('big')) {
       step(`sweep of ${SETTINGS.bigAccounts}, handler, memory`);
       // As a 256 MB function: the question is whether the sweep fits there.
-      results.big = await sweep(
-        s,
-        'handler',
-        SETTINGS.bigAccounts,
-        0,
-        SETTINGS.bigConcurrency,
-        BIG_MEMORY_MB,
-      );
+      results.big = await sweep(s, 'handler', SETTINGS.bigAccounts, 0, SETTINGS.bigConcurrency, {
+        memoryMb: BIG_MEMORY_MB,
+      });
     }
   } finally {
     await s.stop();
   }
   results.totalMs = performance.now() - started;
   const report = renderReport(results);
-  const target = PARTIAL ? resolve(OUT, 'BENCHMARKS.partial.md') : resolve(root, 'BENCHMARKS.md');
+  const target = PARTIAL
+    ? resolve(OUT, 'BENCHMARKS.partial.md')
+    : WRITE
+      ? resolve(root, 'BENCHMARKS.md')
+      : resolve(OUT, 'BENCHMARKS.md');
   writeFileSync(target, report);
   writeFileSync(resolve(OUT, 'results.json'), JSON.stringify(results, null, 2));
   console.log(report);

@@ -5,11 +5,14 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalDynamo, startDynalite } from '../local/localDynamo.js';
 import { MeetingSimulator } from '../local/MeetingSimulator.js';
 import { SecretsManagerStandIn } from '../local/SecretsManagerStandIn.js';
+import { SqsStandIn } from '../test/support/SqsStandIn.js';
 
 export interface StandIns {
   dynamo: LocalDynamo;
   meeting: MeetingSimulator;
   secrets: SecretsManagerStandIn;
+  /** Only the fan-out sweep is pointed at it (`AWS_ENDPOINT_URL_SQS`, `WORK_QUEUE_URL`). */
+  sqs: SqsStandIn;
   /** The environment that points an SDK client or the handler at these stand-ins. */
   env: Record<string, string>;
   /** Stores a live token for each account: the secret under `prefix`, the token upstream. */
@@ -22,15 +25,17 @@ export interface StandIns {
 export const newToken = (): string => `cnr1${randomBytes(20).toString('hex')}`;
 
 export const startStandIns = async (): Promise<StandIns> => {
-  const [dynamo, meeting, secrets] = await Promise.all([
+  const [dynamo, meeting, secrets, sqs] = await Promise.all([
     startDynalite(),
     MeetingSimulator.start(),
     SecretsManagerStandIn.start(),
+    SqsStandIn.start(),
   ]);
   return {
     dynamo,
     meeting,
     secrets,
+    sqs,
     env: {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
@@ -68,7 +73,7 @@ export const startStandIns = async (): Promise<StandIns> => {
       return count;
     },
     async stop() {
-      await Promise.all([dynamo.stop(), meeting.stop(), secrets.stop()]);
+      await Promise.all([dynamo.stop(), meeting.stop(), secrets.stop(), sqs.stop()]);
     },
   };
 };

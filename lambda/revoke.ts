@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { count, logger, recordUpstreamCall } from './commons/powertools.js';
 import { rememberSecret } from './commons/redaction.js';
 import { awsErrorName, OutcomeRecordError, SecretReadError } from './errors.js';
+import type { UpstreamGate } from './meeting/AttemptGate.js';
 import { markerKeyOf, type OutcomeStore, type SettledClaim } from './OutcomeStore.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
 import { isSendable } from './secrets/extractToken.js';
@@ -27,6 +28,11 @@ export interface RevocationRequest {
   secretVersionId?: string;
   /** Offboarding of a rotating secret: whether its rotation was cancelled. */
   rotationCancelled?: boolean;
+  /**
+   * Admits each upstream attempt (the sweep's adaptive concurrency). With a gate the claim may be
+   * taken while other revocations' calls are in flight, so its lease also covers that wait.
+   */
+  gate?: UpstreamGate;
 }
 
 /** First 16 hex characters of the token's SHA-256: enough to tell tokens apart, useless to use. */
@@ -198,7 +204,8 @@ const decideAndCall = async (
       // loudly, never NOT_FOUND, since whatever it is, it may still work.
       return { outcome: 'FAILED', attempts: 0, failure: 'token-unsendable', ...known };
     }
-    const turn = await takeTurn(request, outcomes, markerKey, leaseMs(config));
+    const lease = leaseMs(config) * (request.gate ? 2 : 1);
+    const turn = await takeTurn(request, outcomes, markerKey, lease);
     if ('adopted' in turn) return { ...turn.adopted, ...known };
     held.claim = turn.claim;
     try {
@@ -209,6 +216,7 @@ const decideAndCall = async (
       const result = await meeting.logout(token, {
         requestId: request.requestId,
         deadline: request.deadline,
+        gate: request.gate,
       });
       if (result.attempts > 0) {
         recordUpstreamCall(request.trigger, result.upstreamMs, result.attempts);

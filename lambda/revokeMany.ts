@@ -1,9 +1,11 @@
 // Revokes many accounts through the one revocation path: at most `concurrency` upstream calls at
-// a time, each record written while the worker already moves on to its next account, and no new
-// revocation started once the invocation's time runs short.
+// a time, fewer while Huawei answers 429 (adaptive, see meeting/adaptiveLimit.ts), the next
+// accounts' versions claimed while the current calls are in flight, each record written while
+// the worker already moves on, and no new revocation started once the invocation's time runs short.
 import pMap from 'p-map';
 import { count, logger } from './commons/powertools.js';
 import { OutcomeRecordError } from './errors.js';
+import { AttemptGate } from './meeting/AttemptGate.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
 import {
   type FoundOutcome,
@@ -54,6 +56,31 @@ const calledUpstream = (item: OutcomeRecord): boolean => item.attempts > 0;
 export const tooLateToStart = (deadline: number | undefined, services: Services): boolean =>
   deadline !== undefined && Date.now() + services.config.timeoutMs > deadline;
 
+/**
+ * A counting semaphore whose size is read at each admission: the revocations allowed to get
+ * ready (secret read, version claimed) ahead of a free upstream slot, as many as there are slots.
+ */
+class ReadySlots {
+  #taken = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(private readonly size: () => number) {}
+
+  async take(): Promise<() => void> {
+    if (this.#taken >= this.size()) await new Promise<void>((go) => this.#waiting.push(go));
+    else this.#taken += 1;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#taken -= 1;
+      while (this.#waiting.length > 0 && this.#taken < this.size()) {
+        this.#taken += 1;
+        this.#waiting.shift()?.();
+      }
+    };
+  }
+}
+
 export const revokeMany = async (
   jobs: Iterable<Job> | AsyncIterable<Job>,
   services: Services,
@@ -71,6 +98,11 @@ export const revokeMany = async (
   // Record writes run beside the upstream calls; bounded, so a slow table applies back-pressure.
   const writing = new Set<Promise<void>>();
   const maxWriting = concurrency * 2;
+  // Upstream attempts in flight: at most `concurrency`, fewer after 429 answers, back up on success.
+  const gate = new AttemptGate(concurrency);
+  // While a slot's call is in flight the next revocation reads its marker and claims its version,
+  // so that the claim's round trip is off the critical path; bounded by the current limit.
+  const ready = new ReadySlots(() => gate.limit);
 
   const write = (found: FoundOutcome, { countFailed } = { countFailed: true }) => {
     const { accountId } = found.request;
@@ -109,23 +141,59 @@ export const revokeMany = async (
             started: performance.now(),
           };
         } else {
+          const free = await ready.take();
+          // Its first turn at the gate frees the slot for the next revocation to get ready.
+          const withGate = {
+            ...request,
+            gate: {
+              acquire: async (retry: boolean) => {
+                const permit = await gate.acquire(retry);
+                free();
+                return permit;
+              },
+              release: gate.release.bind(gate),
+            },
+          };
           try {
-            found = await findOutcome(request, services);
+            found = await findOutcome(withGate, services);
           } catch (error) {
             // The marker look-up could not reach the table: the outcome could not be recorded.
             if (!(error instanceof OutcomeRecordError)) throw error;
+            logger.error('outcome not recorded', {
+              accountId: job.accountId,
+              error: error.message,
+            });
             result.unrecorded.push(job.accountId);
             return;
+          } finally {
+            free();
           }
         }
         while (writing.size >= maxWriting) await Promise.race(writing);
-        write(found, { countFailed: !late });
+        // Its turn at the gate came too late for an attempt: not started, like the above.
+        const turnTooLate =
+          !late &&
+          found.findings.outcome === 'FAILED' &&
+          found.findings.failure === 'deadline' &&
+          found.findings.attempts === 0;
+        if (turnTooLate) result.notStarted.push(job.accountId);
+        write(found, { countFailed: !late && !turnTooLate });
       },
-      { concurrency, stopOnError: true },
+      // Workers beyond the upstream slots: those getting ready, and those waiting out a 429's
+      // Retry-After (which holds no slot). The gate and the ready slots do the bounding.
+      { concurrency: concurrency * 3, stopOnError: true },
     );
   } finally {
     // Every outcome reached is recorded (or reported unrecorded) before anything is answered.
     await Promise.allSettled([...writing]);
+  }
+  if (gate.throttledAttempts > 0) {
+    logger.warn('Huawei throttled this invocation; its concurrency adapted', {
+      throttledAttempts: gate.throttledAttempts,
+      lowestConcurrency: gate.lowest,
+      finalConcurrency: gate.limit,
+      configuredConcurrency: concurrency,
+    });
   }
   warnIfAllUnauthorized(result, trigger);
   return result;

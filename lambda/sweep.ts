@@ -95,27 +95,62 @@ const revokedVersionsOf = async (
 };
 
 /**
- * Revocation jobs with their tokens already read, twenty per BatchGetSecretValue. The next batch
- * is read while the current one is being revoked, so workers never wait on Secrets Manager.
+ * Revocation jobs with their tokens already read, twenty per BatchGetSecretValue, and their
+ * markers looked up in one BatchGetItem per batch. `ahead` batches are read while the current one
+ * is being revoked, so workers never wait on Secrets Manager or the table.
  */
 async function* jobsOf(
   pages: Iterable<string[]> | AsyncIterable<string[]>,
   { secrets, outcomes }: { secrets: SecretStore; outcomes: OutcomeStore },
   correlationId: string | undefined,
   tooLate: () => boolean,
+  ahead: number,
 ): AsyncGenerator<Job> {
   const batches = (async function* () {
     for await (const page of pages) yield* inBatches(page, SECRET_BATCH);
   })();
-  let next = batches.next();
-  while (true) {
-    const batch = await next;
-    if (batch.done) return;
-    next = batches.next();
+  const load = async (accountIds: string[]) => {
     // Past the deadline the accounts are only counted as not started: reading them is waste.
-    const tokens = tooLate() ? new Map() : await secrets.loadMany(batch.value);
-    const revoked = await revokedVersionsOf(outcomes, tokens);
-    for (const accountId of batch.value) {
+    const tokens: Map<string, LoadedToken | SecretReadError> = tooLate()
+      ? new Map()
+      : await secrets.loadMany(accountIds);
+    return { accountIds, tokens, revoked: await revokedVersionsOf(outcomes, tokens) };
+  };
+  const loading: ReturnType<typeof load>[] = [];
+  let listed = false;
+  let first = true;
+  const fill = async () => {
+    while (!listed && loading.length < ahead) {
+      const batch = await batches.next();
+      if (batch.done) listed = true;
+      else {
+        const loaded = load(batch.value);
+        // Awaited in order below; a failure must not surface as unhandled before then.
+        loaded.catch(() => {});
+        loading.push(loaded);
+        // The first batch alone: it tells the store whether batch reads work here at all.
+        if (first) await loaded.catch(() => {});
+        first = false;
+      }
+    }
+  };
+  // Listing and reading ahead run beside the revocations; a listing failure ends the sweep.
+  let listing: { failed: true; error: unknown } | undefined;
+  let filling = Promise.resolve();
+  const refill = () => {
+    filling = filling.then(fill).catch((error: unknown) => {
+      listing = { failed: true, error };
+    });
+  };
+  refill();
+  while (true) {
+    if (loading.length === 0) await filling;
+    if (listing) throw listing.error;
+    const current = loading.shift();
+    if (!current) return;
+    refill();
+    const { accountIds, tokens, revoked } = await current;
+    for (const accountId of accountIds) {
       const loaded = tokens.get(accountId);
       yield {
         accountId,
@@ -156,7 +191,9 @@ export const handleSweep = async (
       return withRotating({ processed: queued, outcomes: {}, queued });
     }
     const deadline = deadlineOf(context);
-    const jobs = jobsOf(pages, services, runId, () => tooLateToStart(deadline, services));
+    // Enough batches read ahead to keep every slot (and every claim taken ahead) fed.
+    const ahead = Math.max(2, Math.ceil((2 * config.sweepConcurrency) / SECRET_BATCH));
+    const jobs = jobsOf(pages, services, runId, () => tooLateToStart(deadline, services), ahead);
     const result = await revokeMany(jobs, services, {
       concurrency: config.sweepConcurrency,
       deadline,

@@ -81,6 +81,18 @@ export class MeetingSimulator {
   readonly baseUrl: string;
   readonly requests: RecordedRequest[] = [];
   latencyMs: number;
+  /**
+   * Throttling like Huawei's API gateway: with more than this many requests in flight, a request
+   * is answered 429 (APIG.0308) with `Retry-After: 1` at once. Undefined: never.
+   */
+  throttleAbove: number | undefined;
+  /** Requests answered 429 by the throttle since start or reset. */
+  throttled = 0;
+  /**
+   * While the throttle is on: the requests in flight as each one arrived (itself included), in
+   * arrival order, and whether it was throttled. What the client's concurrency looked like here.
+   */
+  readonly arrivals: { inFlight: number; throttled: boolean }[] = [];
 
   readonly #server: Server;
   readonly #initialLatencyMs: number;
@@ -230,6 +242,9 @@ export class MeetingSimulator {
     // Dropped connections would trip the next test's client; closing them tells it now.
     for (const socket of this.#droppedSockets) socket.destroy();
     this.latencyMs = this.#initialLatencyMs;
+    this.throttleAbove = undefined;
+    this.throttled = 0;
+    this.arrivals.length = 0;
   }
 
   async stop(): Promise<void> {
@@ -248,6 +263,24 @@ export class MeetingSimulator {
     res.once('close', () => {
       this.#inFlight -= 1;
     });
+    if (this.throttleAbove !== undefined) {
+      const throttled = this.#inFlight > this.throttleAbove;
+      this.arrivals.push({ inFlight: this.#inFlight, throttled });
+      if (throttled) {
+        this.throttled += 1;
+        req.resume();
+        const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+        const body = bodyFor({ status: 429 }, requestId);
+        res.writeHead(429, {
+          'Content-Type': 'application/json;charset=UTF-8',
+          'Content-Length': Buffer.byteLength(body),
+          'Retry-After': '1',
+          'X-Request-Id': requestId,
+        });
+        res.end(body);
+        return;
+      }
+    }
 
     const body = await readBody(req);
     const method = req.method ?? 'GET';

@@ -43,6 +43,8 @@ interface PendingFailure {
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
 export class AwsJsonServer {
+  /** Wait before answering each call (the benchmark's SQS at 5 ms a call); 0: answer at once. */
+  latencyMs = 0;
   readonly endpoint: string;
   readonly calls: { operation: string; input: Record<string, unknown> }[] = [];
   readonly #server: Server;
@@ -133,6 +135,7 @@ export class AwsJsonServer {
     }
 
     this.calls.push({ operation, input });
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const injected = this.#takeFailure(operation);
     if (injected) {
       return sendError(

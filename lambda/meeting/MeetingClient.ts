@@ -6,6 +6,7 @@ import https from 'node:https';
 import { finished } from 'node:stream';
 import type { AcceptLanguage } from '../config.js';
 import { USER_AGENT } from '../version.js';
+import type { AttemptVerdict, UpstreamGate } from './AttemptGate.js';
 import { APP_AUTH_PATH, type AppCredentials, appAuthRequest } from './appAuth.js';
 import { type AttemptResult, type Classification, classify } from './classify.js';
 import { carriesToken, parseErrorCode } from './errorBody.js';
@@ -119,12 +120,23 @@ export class MeetingClient {
    */
   async logout(
     token: string,
-    { requestId, deadline }: { requestId: string; deadline?: number },
+    {
+      requestId,
+      deadline,
+      gate,
+    }: {
+      requestId: string;
+      deadline?: number;
+      /** Admits each attempt (the sweep's adaptive concurrency); none: attempts start at once. */
+      gate?: UpstreamGate | undefined;
+    },
   ): Promise<LogoutResult> {
     const headers = { ...this.commonHeaders(requestId), 'X-Access-Token': token };
     const { last, attempts, upstreamMs } = await this.withRetries(
       (limits) => this.attempt('DELETE', this.logoutUrl, headers, undefined, limits),
       deadline,
+      undefined,
+      gate,
     );
     if (!last) return { outcome: 'FAILED', attempts, failure: 'deadline', upstreamMs };
     const { result, classification } = last;
@@ -234,6 +246,7 @@ export class MeetingClient {
     send: (limits: AttemptLimits) => Promise<AttemptResult>,
     deadline: number | undefined,
     retryable: (result: AttemptResult) => boolean = (result) => classify(result).retryable,
+    gate?: UpstreamGate,
   ) {
     const { maxAttempts, timeoutMs, retryBaseMs } = this.options;
     let attempts = 0;
@@ -243,12 +256,26 @@ export class MeetingClient {
     while (attempts < maxAttempts) {
       if (!canStartAttempt(Date.now(), delayMs, timeoutMs, deadline)) break;
       if (delayMs > 0) await sleep(delayMs);
+      // The wait for a turn holds no slot, and a turn that came too late is given back unused.
+      const throttledBefore = last?.result.kind === 'response' && last.result.status === 429;
+      const permit = gate ? await gate.acquire(throttledBefore) : undefined;
+      if (permit && !canStartAttempt(Date.now(), 0, timeoutMs, deadline)) {
+        gate?.release(permit, 'neutral');
+        break;
+      }
       attempts += 1;
       const started = performance.now();
       // Only a call's first attempt may pick up a socket left idle since an earlier invocation,
       // and so stale. A later one mostly takes the socket the last attempt used a moment ago
       // (LIFO): a reset there is the upstream's doing, and an attempt.
-      const result = await send({ socketBy: this.socketBy(deadline), retryStale: attempts === 1 });
+      let result: AttemptResult;
+      try {
+        result = await send({ socketBy: this.socketBy(deadline), retryStale: attempts === 1 });
+      } catch (error) {
+        if (permit) gate?.release(permit, 'neutral');
+        throw error;
+      }
+      if (permit) gate?.release(permit, verdictOf(result));
       upstreamMs += performance.now() - started;
       const classification = classify(result);
       last = { result, classification };
@@ -495,6 +522,13 @@ const parseMinted = (
     return undefined;
   }
   return { token: accessToken, validPeriodSeconds: validPeriod };
+};
+
+/** How an attempt feeds the adaptive limit: a 429 shrinks it, any other answer grows it. */
+const verdictOf = (result: AttemptResult): AttemptVerdict => {
+  if (result.kind !== 'response') return 'neutral';
+  if (result.status === 429) return 'throttled';
+  return result.status >= 500 ? 'neutral' : 'served';
 };
 
 const headerValue = (value: string | string[] | undefined): string | undefined =>

@@ -90,6 +90,11 @@ export class SqsStandIn {
     return this.#server.calls;
   }
 
+  /** Wait before answering each call. */
+  set latencyMs(ms: number) {
+    this.#server.latencyMs = ms;
+  }
+
   /** Any queue name works: queues exist as soon as they are addressed. */
   queueUrl(name: string): string {
     return `${this.endpoint}/${ACCOUNT}/${name}`;

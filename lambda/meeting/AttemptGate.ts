@@ -1,0 +1,81 @@
+// Admits upstream attempts under the adaptive limit of adaptiveLimit.ts: a waiting line, retries
+// of throttled attempts first. Hand-written: p-limit and p-queue change their concurrency at run
+// time, but neither admits one kind of task under a lower bound than the other (the retry of a
+// throttled attempt waits for the safe level), and no npm package does AIMD on 429 answers.
+import {
+  admit,
+  afterServed,
+  afterThrottled,
+  initialLimit,
+  type LimitState,
+  mayAdmit,
+} from './adaptiveLimit.js';
+
+/** What became of an admitted attempt: served, throttled (429), or neither (a fault, a 5xx). */
+export type AttemptVerdict = 'served' | 'throttled' | 'neutral';
+
+export interface AttemptPermit {
+  readonly ticket: number;
+}
+
+/** What MeetingClient needs of a gate: wait for a turn, then say how the attempt went. */
+export interface UpstreamGate {
+  acquire(retryOfThrottled: boolean): Promise<AttemptPermit>;
+  release(permit: AttemptPermit, verdict: AttemptVerdict): void;
+}
+
+interface Waiter {
+  retryOfThrottled: boolean;
+  admitted: (permit: AttemptPermit) => void;
+}
+
+export class AttemptGate implements UpstreamGate {
+  #state: LimitState;
+  #inFlight = 0;
+  readonly #retries: Waiter[] = [];
+  readonly #fresh: Waiter[] = [];
+  /** The lowest limit reached, for the logs. */
+  lowest: number;
+  throttledAttempts = 0;
+
+  constructor(max: number) {
+    this.#state = initialLimit(max);
+    this.lowest = this.#state.limit;
+  }
+
+  get limit(): number {
+    return this.#state.limit;
+  }
+
+  acquire(retryOfThrottled: boolean): Promise<AttemptPermit> {
+    return new Promise((admitted) => {
+      (retryOfThrottled ? this.#retries : this.#fresh).push({ retryOfThrottled, admitted });
+      this.#pump();
+    });
+  }
+
+  release(permit: AttemptPermit, verdict: AttemptVerdict): void {
+    if (verdict === 'served') this.#state = afterServed(this.#state, this.#inFlight);
+    this.#inFlight -= 1;
+    if (verdict === 'throttled') {
+      this.throttledAttempts += 1;
+      this.#state = afterThrottled(this.#state, permit.ticket);
+      this.lowest = Math.min(this.lowest, this.#state.limit);
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (true) {
+      // A throttled attempt's retry goes first; while it waits for the safe level, nothing passes it.
+      const line = this.#retries.length > 0 ? this.#retries : this.#fresh;
+      const next = line[0];
+      if (!next || !mayAdmit(this.#state, this.#inFlight, next.retryOfThrottled)) return;
+      line.shift();
+      const [ticket, state] = admit(this.#state);
+      this.#state = state;
+      this.#inFlight += 1;
+      next.admitted({ ticket });
+    }
+  }
+}
