@@ -59,7 +59,7 @@ const PARTIAL = QUICK || only !== undefined || CPU_PROF;
 
 /** Memory of the deployed function (infra/RevokerFunction.ts). */
 const DEPLOYED_MEMORY_MB = 512;
-/** The memory the large sweep must fit in (issue 6). */
+/** The memory the large sweep must fit in. */
 const BIG_MEMORY_MB = 256;
 
 export const SETTINGS = {

@@ -132,7 +132,7 @@ export const revokeMany = async (
         const late = tooLateToStart(deadline, services);
         let found: FoundOutcome;
         if (late) {
-          // CONTRACT §2: an attempt that could not finish in time is not started, and the outcome
+          // An attempt that could not finish in time is not started, and the outcome
           // is FAILED; it is recorded like any other, and the invocation fails naming the account.
           result.notStarted.push(job.accountId);
           found = {

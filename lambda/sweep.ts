@@ -1,4 +1,4 @@
-// The scheduled sweep (CONTRACT §4.3): every secret under the prefix is revoked, through the work
+// The scheduled sweep (docs/INTERFACE.md, "Schedule"): every secret under the prefix is revoked, through the work
 // queue when there is one, inline otherwise, reading tokens twenty at a time.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';

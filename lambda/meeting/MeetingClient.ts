@@ -241,7 +241,7 @@ export class MeetingClient {
     };
   }
 
-  /** The retry loop of CONTRACT §2: backoff with full jitter, Retry-After, the deadline. */
+  /** The retry loop (docs/INTERFACE.md, "Retries"): backoff with full jitter, Retry-After, the deadline. */
   private async withRetries(
     send: (limits: AttemptLimits) => Promise<AttemptResult>,
     deadline: number | undefined,
