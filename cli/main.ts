@@ -2,7 +2,7 @@
 // signed with SigV4 for a deployed API, plain for local mode. Returns the documented exit code.
 import { randomUUID } from 'node:crypto';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { VERSION } from '../lambda/version.js';
+import { VERSION } from '../lambda/commons/version.js';
 import { endpoint, isLoopbackHost, parseApiUrl, signingRegion, UsageError } from './apiUrl.js';
 import {
   type Command,

@@ -220,7 +220,7 @@ export class RevokerFunction extends Construct {
     }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        // The history is append-only for the function: exactly the calls lambda/OutcomeStore.ts makes;
+        // The history is append-only for the function: exactly the calls lambda/adapters/OutcomeStore.ts makes;
         // no UpdateItem, DeleteItem, Scan or BatchWriteItem.
         sid: 'RecordOutcomes',
         actions: [

@@ -3,16 +3,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import { flushOutcomeEvents } from './adapters/OutcomeEvents.js';
 import { logger, publishMetrics } from './commons/powertools.js';
 import { traceHandler } from './commons/tracing.js';
-import { httpApi } from './http/api.js';
-import { requestIdOf } from './http/requestId.js';
-import { flushOutcomeEvents } from './OutcomeEvents.js';
-import { handleOffboarding } from './offboarding.js';
-import { handleRotation } from './rotation.js';
-import { handleSweep } from './sweep.js';
-import { recogniseTrigger } from './trigger.js';
-import { handleWorkQueue } from './workQueueConsumer.js';
+import { httpApi } from './triggers/http/api.js';
+import { requestIdOf } from './triggers/http/requestId.js';
+import { handleOffboarding } from './triggers/offboarding.js';
+import { recogniseTrigger } from './triggers/recogniseTrigger.js';
+import { handleRotation } from './triggers/rotation.js';
+import { handleSweep } from './triggers/sweep.js';
+import { handleWorkQueue } from './triggers/workQueueConsumer.js';
 
 const route = async (event: unknown, context: Context): Promise<unknown> => {
   switch (recogniseTrigger(event)) {

@@ -3,7 +3,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import type { Outcome, Trigger } from '../outcome.js';
+import type { Outcome, Trigger } from '../core/outcome.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './interface.js';
 import { redactingReplacer } from './redaction.js';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasDuplicateKeys } from '../../lambda/http/body.js';
+import { hasDuplicateKeys } from '../../lambda/triggers/http/body.js';
 import { httpEvent } from '../support/events.js';
 import { type Harness, IDEMPOTENCY_TABLE, newToken, startHarness } from '../support/harness.js';
 

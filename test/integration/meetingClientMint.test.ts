@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MeetingClient } from '../../lambda/meeting/MeetingClient.js';
+import { MeetingClient } from '../../lambda/adapters/meeting/MeetingClient.js';
 import { MeetingSimulator } from '../../local/MeetingSimulator.js';
 
 let sim: MeetingSimulator;

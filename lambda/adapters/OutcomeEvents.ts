@@ -1,0 +1,124 @@
+// Announces every outcome on EventBridge (opt-in, OUTCOME_EVENT_BUS_NAME): ten events per
+// PutEvents call, refused entries sent again, and what still fails reported, never thrown: the
+// outcome record, already written, is what counts.
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import type { MiddlewareObj } from '@middy/core';
+import { awsErrorName } from '../commons/errors.js';
+import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
+import { count, logger } from '../commons/powertools.js';
+import type { Outcome, OutcomeRecord } from '../core/outcome.js';
+
+export const EVENT_SOURCE = OUTCOME_EVENT_SOURCE;
+export const COMPLETED = 'Token Revocation Completed';
+export const FAILED = 'Token Revocation Failed';
+
+const BATCH = 10;
+const ATTEMPTS = 3;
+
+const COMPLETED_OUTCOMES = new Set<Outcome>([
+  'REVOKED',
+  'ALREADY_INVALID',
+  'ALREADY_REVOKED',
+  'NOT_FOUND',
+]);
+
+/** The event of a record: never the token, only what a workflow needs to act on. */
+export const eventOf = (record: OutcomeRecord, busName: string): PutEventsRequestEntry => {
+  // A token that survived its revocation is a failure, whatever upstream answered.
+  const completed = COMPLETED_OUTCOMES.has(record.outcome) && record.verified !== false;
+  return {
+    Source: EVENT_SOURCE,
+    DetailType: completed ? COMPLETED : FAILED,
+    EventBusName: busName,
+    Time: new Date(record.recordedAt),
+    Detail: JSON.stringify({
+      accountId: record.accountId,
+      outcome: record.outcome,
+      trigger: record.trigger,
+      requestId: record.requestId,
+      recordedAt: record.recordedAt,
+      ...(record.verified !== undefined ? { verified: record.verified } : {}),
+      ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
+    }),
+  };
+};
+
+const publishers = new Set<OutcomeEvents>();
+
+export class OutcomeEvents {
+  private buffer: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[] = [];
+  private readonly sending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  /** Queues the record's event; a full batch goes out at once, the rest at the flush. */
+  add(record: OutcomeRecord): void {
+    publishers.add(this);
+    this.buffer.push({ entry: eventOf(record, this.busName), trigger: record.trigger });
+    if (this.buffer.length >= BATCH) this.sendBatch(this.buffer.splice(0, BATCH));
+  }
+
+  /** Sends what is queued and waits for every batch; returns how many events could not be sent. */
+  async flush(): Promise<number> {
+    while (this.buffer.length > 0) this.sendBatch(this.buffer.splice(0, BATCH));
+    let failed = 0;
+    while (this.sending.size > 0) {
+      const results = await Promise.allSettled([...this.sending]);
+      failed += results.filter((result) => result.status === 'rejected').length;
+    }
+    return failed;
+  }
+
+  private sendBatch(batch: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[]) {
+    const sending = this.send(batch).finally(() => this.sending.delete(sending));
+    this.sending.add(sending);
+    // flush() collects the outcome; this keeps an early batch from being an unhandled rejection.
+    sending.catch(() => undefined);
+  }
+
+  private async send(batch: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[]) {
+    let pending = batch;
+    let lastError = 'FailedEntry';
+    for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt += 1) {
+      try {
+        const answer = await this.client.send(
+          new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }),
+        );
+        // Entries of the answer are in the order of the request; refused ones carry an ErrorCode.
+        const refused = pending.filter((_, index) => answer.Entries?.[index]?.ErrorCode);
+        if (refused.length > 0)
+          lastError = answer.Entries?.find((e) => e.ErrorCode)?.ErrorCode ?? lastError;
+        pending = refused;
+      } catch (error) {
+        lastError = awsErrorName(error);
+      }
+    }
+    if (pending.length === 0) return;
+    for (const { trigger } of pending) count(trigger, 'OutcomeEventsFailed');
+    logger.error('outcome events could not be published', {
+      failed: pending.length,
+      error: lastError,
+      requestIds: pending.map(
+        ({ entry }) => (JSON.parse(entry.Detail ?? '{}') as { requestId?: string }).requestId,
+      ),
+    });
+    throw new Error(`${pending.length} outcome event(s) not published: ${lastError}`);
+  }
+}
+
+/** Sends every queued outcome event before the invocation ends, whatever its result. */
+export const flushOutcomeEvents = (): MiddlewareObj => {
+  const flush = async () => {
+    const flushing = [...publishers].map((publisher) => publisher.flush());
+    publishers.clear();
+    await Promise.all(flushing);
+  };
+  return { after: flush, onError: flush };
+};

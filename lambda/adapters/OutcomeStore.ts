@@ -1,0 +1,363 @@
+// The outcome table (docs/INTERFACE.md, "Outcome records"): one item per revocation, plus one marker item per revoked
+// secret version so that ALREADY_REVOKED is a single key lookup, not a scan of the history.
+
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { awsErrorName, OutcomeRecordError } from '../commons/errors.js';
+import { MAX_HISTORY } from '../commons/interface.js';
+import { logger } from '../commons/powertools.js';
+import type { Outcome, OutcomeRecord } from '../core/outcome.js';
+
+/**
+ * Marker items sort after every record (`~` follows the digits that begin an ISO time) and carry
+ * no `outcome` attribute, so they are never mistaken for records.
+ */
+const MARKER_PREFIX = '~revoked#';
+const HISTORY_UPPER_BOUND = '~';
+/**
+ * Claim items (no `outcome` either): the one revocation allowed to call Huawei for a secret version
+ * holds the claim until its lease runs out; it then settles it with its outcome, which concurrent
+ * revocations of that version adopt instead of calling again.
+ */
+const CLAIM_PREFIX = '~claim#';
+/** How long a settled claim is kept for the TTL (`expiresAt`, epoch seconds) to remove it. */
+const SETTLED_CLAIM_TTL_SECONDS = 3600;
+
+/** What the owner of a claim found, as it tells those that waited for it. */
+export interface SettledClaim {
+  outcome: Outcome;
+  requestId: string;
+  upstreamStatus?: number;
+  upstreamErrorCode?: string;
+}
+
+export type ClaimState =
+  | { state: 'free' }
+  | { state: 'held'; owner: string; leaseUntil: number }
+  | { state: 'settled'; owner: string; settled: SettledClaim };
+
+export { MAX_HISTORY };
+
+/**
+ * What a marker is keyed on: the secret version, or, when Secrets Manager (or a look-alike) gives
+ * no version id, the token's fingerprint, so that a token revoked once is known as such either way.
+ */
+export const markerKeyOf = (
+  secretVersionId: string | undefined,
+  tokenFingerprint: string,
+): string => secretVersionId ?? `sha256:${tokenFingerprint}`;
+
+export class OutcomeStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Whether this secret version's token was already recorded dead: its marker exists and so does
+   * the record the marker points to (the two are written side by side, and only a marker whose
+   * record landed may answer ALREADY_REVOKED).
+   */
+  async isVersionRevoked(accountId: string, markerKey: string): Promise<boolean> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: `${MARKER_PREFIX}${markerKey}` },
+        ConsistentRead: true,
+        ProjectionExpression: 'revokedBy',
+      }),
+    );
+    if (Item === undefined) return false;
+    if (typeof Item['revokedBy'] !== 'string') return true;
+    const record = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: Item['revokedBy'] },
+        ConsistentRead: true,
+        ProjectionExpression: 'accountId',
+      }),
+    );
+    return record.Item !== undefined;
+  }
+
+  /**
+   * Which of these secret versions were already recorded dead, as `isVersionRevoked` decides,
+   * with one BatchGetItem for the markers and one for their records (the sweep asks for twenty
+   * at a time). Returns the keys `${accountId}#${secretVersionId}` that are marked.
+   */
+  async revokedVersions(
+    versions: readonly { accountId: string; secretVersionId: string }[],
+  ): Promise<Set<string>> {
+    const markers = await this.batchGet(
+      versions.map(({ accountId, secretVersionId }) => ({
+        accountId,
+        recordId: `${MARKER_PREFIX}${secretVersionId}`,
+      })),
+      'accountId, recordId, revokedBy',
+    );
+    const records = await this.batchGet(
+      markers
+        .filter((marker) => typeof marker['revokedBy'] === 'string')
+        .map((marker) => ({ accountId: marker['accountId'], recordId: marker['revokedBy'] })),
+      'accountId, recordId',
+    );
+    const recorded = new Set(records.map((item) => `${item['accountId']}#${item['recordId']}`));
+    const marked = new Set<string>();
+    for (const marker of markers) {
+      const revokedBy = marker['revokedBy'];
+      if (typeof revokedBy === 'string' && !recorded.has(`${marker['accountId']}#${revokedBy}`)) {
+        continue;
+      }
+      const versionId = String(marker['recordId']).slice(MARKER_PREFIX.length);
+      marked.add(`${String(marker['accountId'])}#${versionId}`);
+    }
+    return marked;
+  }
+
+  /** BatchGetItem over any number of keys, 100 a call, unprocessed keys asked again. */
+  private async batchGet(
+    allKeys: readonly Record<string, unknown>[],
+    projection: string,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < allKeys.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = allKeys.slice(i, i + 100);
+      for (let round = 0; keys && keys.length > 0; round += 1) {
+        if (round > 5) throw new Error('BatchGetItem left keys unprocessed after 6 rounds');
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 25));
+        const answer: BatchGetCommandOutput = await this.documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: projection,
+              },
+            },
+          }),
+        );
+        items.push(...(answer.Responses?.[this.tableName] ?? []));
+        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return items;
+  }
+
+  /**
+   * Writes the record and, when Huawei answered 200 (REVOKED), the version's marker, side by side.
+   * Only a 200 marks a version: a 401 is also what a token of the other site or a mangled token
+   * gets, so it proves nothing and a later revocation calls Huawei again.
+   * The record is what counts: its failure throws. A lost marker only costs one upstream call
+   * later (which answers 401, ALREADY_INVALID), so it is logged, not thrown; and a marker whose
+   * record was lost answers nothing, since a look-up also checks the record it points to.
+   */
+  async record(record: OutcomeRecord): Promise<void> {
+    const marking =
+      record.tokenFingerprint && record.outcome === 'REVOKED'
+        ? this.putMarker(
+            record,
+            markerKeyOf(record.secretVersionId, record.tokenFingerprint),
+          ).catch((error: unknown) => {
+            logger.warn('could not write the revoked-version marker', {
+              accountId: record.accountId,
+              error: awsErrorName(error),
+            });
+          })
+        : undefined;
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: record,
+          // Never overwrite a record: an audit trail only grows.
+          ConditionExpression: 'attribute_not_exists(recordId)',
+        }),
+      );
+    } catch (error) {
+      if (!(await this.isStoredAfterAll(record, error))) {
+        throw new OutcomeRecordError(record.accountId, awsErrorName(error), { cause: error });
+      }
+    } finally {
+      await marking;
+    }
+  }
+
+  /**
+   * A retried PutItem whose earlier try was written, its answer lost on the way, fails its own
+   * condition: the record is there all the same, which is all that was asked. The record id is
+   * unique to this write (a random part), so an item under it can only be this write's own.
+   */
+  private async isStoredAfterAll(record: OutcomeRecord, error: unknown): Promise<boolean> {
+    if (awsErrorName(error) !== 'ConditionalCheckFailedException') return false;
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { accountId: record.accountId, recordId: record.recordId },
+          ConsistentRead: true,
+        }),
+      );
+      return (
+        Item?.['recordedAt'] === record.recordedAt &&
+        Item?.['requestId'] === record.requestId &&
+        Item?.['outcome'] === record.outcome &&
+        Item?.['actor'] === record.actor &&
+        Item?.['reason'] === record.reason
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  private async putMarker(record: OutcomeRecord, markerKey: string): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          accountId: record.accountId,
+          recordId: `${MARKER_PREFIX}${markerKey}`,
+          ...(record.secretVersionId ? { secretVersionId: record.secretVersionId } : {}),
+          revokedBy: record.recordId,
+          markedAt: record.recordedAt,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Claims the right to call Huawei for this secret version: succeeds when no claim exists, the
+   * last one was settled, or its owner's lease ran out (a dead owner never blocks the version).
+   * Returns false when another revocation holds it, `fresh` when the version was never claimed
+   * before (so no claim holder can have revoked it since the marker was looked up), `replaced`
+   * when an earlier claim was settled or run out.
+   */
+  async claim(
+    accountId: string,
+    markerKey: string,
+    owner: string,
+    leaseUntil: number,
+  ): Promise<'fresh' | 'replaced' | false> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            accountId,
+            recordId: `${CLAIM_PREFIX}${markerKey}`,
+            owner,
+            leaseUntil,
+            expiresAt: Math.ceil(leaseUntil / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+          },
+          ConditionExpression:
+            'attribute_not_exists(recordId) OR attribute_exists(settledOutcome) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': Date.now() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes === undefined ? 'fresh' : 'replaced';
+    } catch (error) {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async readClaim(accountId: string, markerKey: string): Promise<ClaimState> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { accountId, recordId: `${CLAIM_PREFIX}${markerKey}` },
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return { state: 'free' };
+    const owner = String(Item['owner']);
+    if (typeof Item['settledOutcome'] === 'string') {
+      return {
+        state: 'settled',
+        owner,
+        settled: {
+          outcome: Item['settledOutcome'] as Outcome,
+          requestId: String(Item['settledBy']),
+          ...(typeof Item['upstreamStatus'] === 'number'
+            ? { upstreamStatus: Item['upstreamStatus'] }
+            : {}),
+          ...(typeof Item['upstreamErrorCode'] === 'string'
+            ? { upstreamErrorCode: Item['upstreamErrorCode'] }
+            : {}),
+        },
+      };
+    }
+    return { state: 'held', owner, leaseUntil: Number(Item['leaseUntil']) };
+  }
+
+  /**
+   * Ends a claim: with what its owner found (recorded), for the waiting revocations to adopt, or
+   * without (nothing recorded), so that they claim the version again. Only the owner may end it.
+   */
+  async settleClaim(
+    accountId: string,
+    markerKey: string,
+    owner: string,
+    settled: SettledClaim | undefined,
+  ): Promise<void> {
+    // PutItem, conditional on still owning the claim: the function may only put and read here.
+    const now = Date.now();
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            accountId,
+            recordId: `${CLAIM_PREFIX}${markerKey}`,
+            owner,
+            // Released without an outcome: a lease already run out, so the next may claim.
+            leaseUntil: settled === undefined ? 0 : now,
+            expiresAt: Math.floor(now / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+            ...(settled === undefined
+              ? {}
+              : {
+                  settledOutcome: settled.outcome,
+                  settledBy: settled.requestId,
+                  ...(settled.upstreamStatus !== undefined
+                    ? { upstreamStatus: settled.upstreamStatus }
+                    : {}),
+                  ...(settled.upstreamErrorCode !== undefined
+                    ? { upstreamErrorCode: settled.upstreamErrorCode }
+                    : {}),
+                }),
+          },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      // A claim taken over (lease run out) is no longer ours to end; any other failure only
+      // makes the waiting revocations wait for the lease, then call Huawei themselves.
+      logger.warn('could not end the claim on a secret version', {
+        accountId,
+        error: awsErrorName(error),
+      });
+    }
+  }
+
+  /** The account's records, newest first. */
+  async history(accountId: string, limit: number = MAX_HISTORY): Promise<OutcomeRecord[]> {
+    const { Items } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'accountId = :accountId AND recordId < :upper',
+        ExpressionAttributeValues: { ':accountId': accountId, ':upper': HISTORY_UPPER_BOUND },
+        ScanIndexForward: false,
+        Limit: Math.min(Math.max(1, limit), MAX_HISTORY),
+      }),
+    );
+    return (Items ?? []) as OutcomeRecord[];
+  }
+}

@@ -1,0 +1,107 @@
+// Fans revocations out to the SQS work queue, ten messages a call, so that Lambda and SQS spread
+// a large sweep or offboarding over many invocations.
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import pMap from 'p-map';
+import { inBatches } from '../commons/batches.js';
+import { awsErrorName, QueueingError } from '../commons/errors.js';
+import { logger } from '../commons/powertools.js';
+import type { Trigger } from '../core/outcome.js';
+import { newRequestId } from '../core/revoke.js';
+
+export interface WorkMessage {
+  accountId: string;
+  trigger: Exclude<Trigger, 'api'>;
+  requestId: string;
+  /** Extension: the offboarding event id or the schedule execution id. */
+  correlationId?: string;
+  /** Rotation: revoke the token of exactly this secret version, not the current one. */
+  secretVersionId?: string;
+}
+
+const BATCH = 10;
+const ENTRY_ATTEMPTS = 3;
+
+export class WorkQueueSender {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  /**
+   * Sends one message per account. Entries SQS refuses are sent again (twice); what still fails
+   * is returned, so that the caller can fail loudly instead of dropping accounts.
+   */
+  async send(
+    accountIds: readonly string[],
+    trigger: WorkMessage['trigger'],
+    correlationId: string | undefined,
+  ): Promise<{ sent: number; failed: string[] }> {
+    const failed: string[] = [];
+    let sent = 0;
+    await pMap(
+      inBatches(accountIds, BATCH),
+      async (ids) => {
+        let pending = ids.map((accountId, index) => ({
+          Id: String(index),
+          accountId,
+          body: JSON.stringify({
+            accountId,
+            trigger,
+            requestId: newRequestId(),
+            ...(correlationId ? { correlationId } : {}),
+          } satisfies WorkMessage),
+        }));
+        for (let attempt = 1; attempt <= ENTRY_ATTEMPTS && pending.length > 0; attempt += 1) {
+          try {
+            const answer = await this.client.send(
+              new SendMessageBatchCommand({
+                QueueUrl: this.queueUrl,
+                Entries: pending.map(({ Id, body }) => ({ Id, MessageBody: body })),
+              }),
+            );
+            const refused = new Set((answer.Failed ?? []).map((entry) => entry.Id));
+            sent += pending.length - refused.size;
+            pending = pending.filter((entry) => refused.has(entry.Id));
+          } catch (error) {
+            // The SDK already retried the call; count the attempt and try the entries again.
+            logger.warn('SendMessageBatch failed', { error: awsErrorName(error), attempt });
+          }
+        }
+        failed.push(...pending.map((entry) => entry.accountId));
+      },
+      { concurrency: 4 },
+    );
+    return { sent, failed };
+  }
+
+  /** Sends one message, held back by SQS for `delaySeconds` (rotation's grace, up to 900). */
+  async sendDelayed(message: WorkMessage, delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: delaySeconds,
+      }),
+    );
+  }
+
+  /**
+   * Sends one message per account of every page, and fails naming the accounts SQS still refused
+   * after the retries (once the others are sent): accounts are never dropped silently.
+   */
+  async sendAll(
+    pages: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
+    trigger: WorkMessage['trigger'],
+    correlationId: string | undefined,
+  ): Promise<number> {
+    let sent = 0;
+    const failed: string[] = [];
+    for await (const page of pages) {
+      const result = await this.send(page, trigger, correlationId);
+      sent += result.sent;
+      failed.push(...result.failed);
+    }
+    if (failed.length > 0) throw new QueueingError(failed);
+    return sent;
+  }
+}

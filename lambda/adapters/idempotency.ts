@@ -1,0 +1,86 @@
+// Idempotent handling through Powertools: a repeated request (same Idempotency-Key, same
+// offboarding event, same schedule execution) returns the first result without new upstream calls.
+import {
+  IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
+import { getClients } from '../commons/clients.js';
+import { awsErrorName } from '../commons/errors.js';
+import { logger } from '../commons/powertools.js';
+
+// One persistence layer per table and use: a layer keeps the first configuration it is given
+// (expiry, payload validation) and ignores later ones, and the uses differ in both.
+const layers = new Map<string, { layer: DynamoDBPersistenceLayer; client: unknown }>();
+
+const persistenceLayer = (tableName: string, use: string): DynamoDBPersistenceLayer => {
+  const client = getClients().dynamo;
+  const key = `${tableName}\u0000${use}`;
+  const cached = layers.get(key);
+  if (cached?.client === client) return cached.layer;
+  const layer = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
+  layers.set(key, { layer, client });
+  return layer;
+};
+
+export interface IdempotencyOptions {
+  tableName: string;
+  /** Keeps the keys of different uses apart (`api`, `offboarding`, `sweep`). */
+  keyPrefix: string;
+  /** What identifies a repetition; hashed into the key. */
+  key: Record<string, string>;
+  /** What must be the same in a repetition; a difference throws IdempotencyValidationError. */
+  payload?: Record<string, unknown>;
+  expiresAfterSeconds: number;
+  context?: Context;
+}
+
+/**
+ * Runs `work` once per key within the expiry. A result is stored only when `work` returns; when
+ * it throws, the key is released so that a retry runs it again.
+ */
+export const runIdempotently = async <R>(
+  options: IdempotencyOptions,
+  work: () => Promise<R>,
+): Promise<R> => {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    ...(options.payload ? { payloadValidationJmesPath: 'payload' } : {}),
+    expiresAfterSeconds: options.expiresAfterSeconds,
+    throwOnNoIdempotencyKey: true,
+  });
+  if (options.context?.getRemainingTimeInMillis) config.registerLambdaContext(options.context);
+  let ran: { result: R } | { error: unknown } | undefined;
+  const tracked = async (): Promise<R> => {
+    try {
+      const result = await work();
+      ran = { result };
+      return result;
+    } catch (error) {
+      ran = { error };
+      throw error;
+    }
+  };
+  const idempotent = makeIdempotent(async (_input: Record<string, unknown>) => tracked(), {
+    persistenceStore: persistenceLayer(options.tableName, options.keyPrefix),
+    config,
+    keyPrefix: `meeting-token-revoker.${options.keyPrefix}`,
+  });
+  try {
+    return (await idempotent({ key: options.key, payload: options.payload ?? null })) as R;
+  } catch (error) {
+    if (!(error instanceof IdempotencyPersistenceLayerError)) throw error;
+    // The idempotency table is missing, mis-keyed or down. Revoking matters more than
+    // de-duplicating, and ALREADY_REVOKED still stops a second upstream call for a revoked token.
+    logger.error('idempotency table unusable; going on without it', {
+      table: options.tableName,
+      error: error.message,
+      cause: awsErrorName(error.cause),
+    });
+    if (ran && 'result' in ran) return ran.result;
+    if (ran) throw ran.error;
+    return work();
+  }
+};

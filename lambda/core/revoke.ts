@@ -1,0 +1,362 @@
+// The one revocation path every trigger takes: load the token, decide, call Huawei, classify,
+// record. A revocation is only reported once its outcome record is written.
+import { createHash, randomUUID } from 'node:crypto';
+import type { UpstreamGate } from '../adapters/meeting/AttemptGate.js';
+import { markerKeyOf, type OutcomeStore, type SettledClaim } from '../adapters/OutcomeStore.js';
+import { isSendable } from '../adapters/secrets/extractToken.js';
+import type { LoadedToken } from '../adapters/secrets/SecretStore.js';
+import { awsErrorName, OutcomeRecordError, SecretReadError } from '../commons/errors.js';
+import { count, logger, recordUpstreamCall } from '../commons/powertools.js';
+import { rememberSecret } from '../commons/redaction.js';
+import type { Services } from '../composition/services.js';
+import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
+
+export interface RevocationRequest {
+  accountId: string;
+  trigger: Trigger;
+  requestId: string;
+  reason?: string;
+  actor?: string;
+  correlationId?: string;
+  /** Epoch ms after which no upstream attempt may start. */
+  deadline?: number;
+  /** A token already read in a batch (the sweep), or the error reading it. */
+  preloaded?: LoadedToken | SecretReadError;
+  /** Whether the preloaded version is already marked revoked, when a batch look-up told. */
+  knownRevoked?: boolean;
+  /** Revoke the token of exactly this secret version (rotation), not the current one. */
+  secretVersionId?: string;
+  /** Offboarding of a rotating secret: whether its rotation was cancelled. */
+  rotationCancelled?: boolean;
+  /**
+   * Admits each upstream attempt (the sweep's adaptive concurrency). With a gate the claim may be
+   * taken while other revocations' calls are in flight, so its lease also covers that wait.
+   */
+  gate?: UpstreamGate;
+}
+
+/** First 16 hex characters of the token's SHA-256: enough to tell tokens apart, useless to use. */
+export const tokenFingerprint = (token: string): string =>
+  createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16);
+
+export const newRequestId = (): string => randomUUID();
+
+type Findings = Pick<
+  OutcomeRecord,
+  | 'attempts'
+  | 'secretVersionId'
+  | 'tokenFingerprint'
+  | 'upstreamStatus'
+  | 'upstreamErrorCode'
+  | 'failure'
+  | 'verified'
+  | 'followedRequestId'
+> & { outcome: Outcome };
+
+/** The claim a revocation holds on its secret version while it calls Huawei. */
+interface HeldClaim {
+  markerKey: string;
+  owner: string;
+  /** The version was never claimed before: nobody can have revoked it since the look-up. */
+  fresh?: boolean;
+}
+
+/**
+ * Revokes one account's token and records the outcome. Throws OutcomeRecordError when the
+ * outcome cannot be recorded: the caller must then fail, never answer success.
+ */
+export const revoke = async (
+  request: RevocationRequest,
+  services: Services,
+): Promise<OutcomeRecord> => record(await findOutcome(request, services), services);
+
+/** An outcome reached but not yet recorded: the upstream half of a revocation. */
+export interface FoundOutcome {
+  request: RevocationRequest;
+  findings: Findings;
+  started: number;
+  /** Settled by `record` once the outcome is written, so that those waiting can adopt it. */
+  claim?: HeldClaim;
+}
+
+/** Loads, decides and calls Huawei: everything but the record. */
+export const findOutcome = async (
+  request: RevocationRequest,
+  services: Services,
+): Promise<FoundOutcome> => {
+  const started = performance.now();
+  const held: { claim?: HeldClaim } = {};
+  const findings = await decideAndCall(request, services, held);
+  return { request, findings, started, ...(held.claim ? { claim: held.claim } : {}) };
+};
+
+/** Writes the record of an outcome, then counts, announces and logs it. */
+export const record = async (
+  { request, findings, started, claim }: FoundOutcome,
+  services: Services,
+): Promise<OutcomeRecord> => {
+  const recordedAt = new Date().toISOString();
+  const item: OutcomeRecord = {
+    accountId: request.accountId,
+    // Unique per write, whatever the request id and however close in time: callers may reuse an
+    // X-Request-ID, and two records of one millisecond must never share a key.
+    recordId: `${recordedAt}#${request.requestId}#${randomUUID()}`,
+    recordedAt,
+    trigger: request.trigger,
+    requestId: request.requestId,
+    durationMs: Math.round(performance.now() - started),
+    outcome: findings.outcome,
+    attempts: findings.attempts,
+    ...defined(findings),
+    ...defined({
+      reason: request.reason,
+      actor: request.actor,
+      correlationId: request.correlationId,
+      rotationCancelled: request.rotationCancelled,
+    }),
+  };
+  try {
+    await services.outcomes.record(item);
+  } catch (error) {
+    // Nothing recorded: those waiting on the claim must not adopt an outcome with no record.
+    if (claim)
+      await services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, undefined);
+    throw error;
+  }
+  if (claim) {
+    await services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, {
+      outcome: item.outcome,
+      requestId: item.requestId,
+      ...defined({
+        upstreamStatus: item.upstreamStatus,
+        upstreamErrorCode: item.upstreamErrorCode,
+      }),
+    });
+  }
+  count(item.trigger, item.outcome);
+  services.events?.add(item);
+  logger.info('revocation recorded', {
+    accountId: item.accountId,
+    outcome: item.outcome,
+    trigger: item.trigger,
+    requestId: item.requestId,
+    attempts: item.attempts,
+    upstreamStatus: item.upstreamStatus,
+    upstreamErrorCode: item.upstreamErrorCode,
+    failure: item.failure,
+    verified: item.verified,
+    durationMs: item.durationMs,
+  });
+  return item;
+};
+
+const decideAndCall = async (
+  request: RevocationRequest,
+  { secrets, outcomes, meeting, config }: Services,
+  held: { claim?: HeldClaim },
+): Promise<Findings> => {
+  let loaded: LoadedToken;
+  try {
+    const preloaded =
+      request.preloaded ?? (await secrets.load(request.accountId, request.secretVersionId));
+    if (preloaded instanceof SecretReadError) throw preloaded;
+    loaded = preloaded;
+  } catch (error) {
+    if (!(error instanceof SecretReadError)) throw error;
+    // Not NOT_FOUND: we could not look. FAILED makes it visible, alarmed and retried.
+    logger.error('could not read the secret', {
+      accountId: request.accountId,
+      error: error.awsErrorName,
+    });
+    return { outcome: 'FAILED', attempts: 0, failure: `SecretsManager:${error.awsErrorName}` };
+  }
+  if (!loaded.found && loaded.malformed) {
+    // JSON that is not an object holding a string token: never sent, never taken for a token.
+    logger.error('the secret is malformed; nothing was sent', { accountId: request.accountId });
+    return {
+      outcome: 'FAILED',
+      attempts: 0,
+      failure: 'secret-malformed',
+      ...(loaded.versionId ? { secretVersionId: loaded.versionId } : {}),
+    };
+  }
+  if (!loaded.found) {
+    return {
+      outcome: 'NOT_FOUND',
+      attempts: 0,
+      secretVersionId: loaded.versionId ?? request.secretVersionId,
+    };
+  }
+
+  const { token, versionId } = loaded;
+  const forget = rememberSecret(token);
+  try {
+    const fingerprint = tokenFingerprint(token);
+    const known = { secretVersionId: versionId, tokenFingerprint: fingerprint };
+    const markerKey = markerKeyOf(versionId, fingerprint);
+    const revokedBefore =
+      request.knownRevoked ?? (await alreadyRevoked(outcomes, request.accountId, markerKey));
+    if (revokedBefore) {
+      return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
+    }
+    if (!isSendable(token)) {
+      // A token no header can carry (a control character inside) cannot be revoked: say so
+      // loudly, never NOT_FOUND, since whatever it is, it may still work.
+      return { outcome: 'FAILED', attempts: 0, failure: 'token-unsendable', ...known };
+    }
+    const lease = leaseMs(config) * (request.gate ? 2 : 1);
+    const turn = await takeTurn(request, outcomes, markerKey, lease);
+    if ('adopted' in turn) return { ...turn.adopted, ...known };
+    held.claim = turn.claim;
+    try {
+      // Another revocation may have revoked this version between the look-up and the claim.
+      if (!turn.claim.fresh && (await alreadyRevoked(outcomes, request.accountId, markerKey))) {
+        return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
+      }
+      const result = await meeting.logout(token, {
+        requestId: request.requestId,
+        deadline: request.deadline,
+        gate: request.gate,
+      });
+      if (result.attempts > 0) {
+        recordUpstreamCall(request.trigger, result.upstreamMs, result.attempts);
+      }
+      const verified =
+        result.outcome === 'REVOKED' && config.verifyRevocation
+          ? await verify(meeting, token, request)
+          : undefined;
+      return {
+        verified,
+        outcome: result.outcome,
+        attempts: result.attempts,
+        upstreamStatus: result.upstreamStatus,
+        upstreamErrorCode: result.upstreamErrorCode,
+        failure: result.failure,
+        ...known,
+      };
+    } catch (error) {
+      delete held.claim;
+      await outcomes.settleClaim(request.accountId, markerKey, turn.claim.owner, undefined);
+      throw error;
+    }
+  } finally {
+    forget();
+  }
+};
+
+/** Proof, not hope: asks Huawei whether the token revoked a moment ago still works. */
+const verify = async (
+  meeting: Services['meeting'],
+  token: string,
+  request: RevocationRequest,
+): Promise<boolean | undefined> => {
+  const verdict = await meeting.validate(token, {
+    requestId: request.requestId,
+    deadline: request.deadline,
+  });
+  if (verdict === 'alive') {
+    count(request.trigger, 'TokenSurvivedRevocation');
+    logger.error('token still valid after a successful revocation', {
+      accountId: request.accountId,
+      requestId: request.requestId,
+    });
+    return false;
+  }
+  if (verdict === 'unknown') {
+    count(request.trigger, 'VerificationInconclusive');
+    logger.warn('could not verify the revocation', { accountId: request.accountId });
+    return undefined;
+  }
+  return true;
+};
+
+/**
+ * How long an owner may hold a claim: every attempt at its timeout, the longest backoff between
+ * them, the verification call and a margin to record. An owner that dies loses its claim then.
+ */
+const leaseMs = (config: Services['config']): number =>
+  config.maxAttempts * (config.timeoutMs + 2000) +
+  (config.verifyRevocation ? config.timeoutMs : 0) +
+  2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One upstream call per secret version, however many revocations of it run at once, in however
+ * many instances: each claims the version with a conditional write; the one that gets it calls
+ * Huawei, the others wait for it to settle the claim and adopt its outcome (`ALREADY_REVOKED`
+ * after a 200). A claim whose owner died is taken over once its lease runs out.
+ */
+const takeTurn = async (
+  request: RevocationRequest,
+  outcomes: OutcomeStore,
+  markerKey: string,
+  lease: number,
+): Promise<{ claim: HeldClaim } | { adopted: Findings }> => {
+  const owner = `${request.requestId}#${randomUUID()}`;
+  const { accountId } = request;
+  const waitUntil = Math.min(request.deadline ?? Number.POSITIVE_INFINITY, Date.now() + lease * 2);
+  let pause = 20;
+  let tryClaim = true;
+  try {
+    while (true) {
+      if (tryClaim) {
+        const leaseUntil = Math.min(
+          Date.now() + lease,
+          (request.deadline ?? Number.POSITIVE_INFINITY) + 2000,
+        );
+        const claimed = await outcomes.claim(accountId, markerKey, owner, leaseUntil);
+        if (claimed) return { claim: { markerKey, owner, fresh: claimed === 'fresh' } };
+      }
+      const state = await outcomes.readClaim(accountId, markerKey);
+      if (state.state === 'settled') return { adopted: adopt(state.settled) };
+      tryClaim = state.state === 'free' || state.leaseUntil < Date.now();
+      if (tryClaim) continue;
+      if (Date.now() + pause > waitUntil) {
+        logger.warn('gave up waiting for a concurrent revocation of the same secret version', {
+          accountId,
+        });
+        return { adopted: { outcome: 'FAILED', attempts: 0, failure: 'concurrent-revocation' } };
+      }
+      await sleep(pause / 2 + Math.random() * pause);
+      pause = Math.min(pause * 2, 250);
+    }
+  } catch (error) {
+    // Without the table we can neither take turns nor record: fail before calling upstream.
+    throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
+  }
+};
+
+/** The outcome a waiting revocation reports: the owner's, or ALREADY_REVOKED after its 200. */
+const adopt = (settled: SettledClaim): Findings => {
+  if (settled.outcome === 'REVOKED' || settled.outcome === 'ALREADY_REVOKED') {
+    return { outcome: 'ALREADY_REVOKED', attempts: 0, followedRequestId: settled.requestId };
+  }
+  return {
+    outcome: settled.outcome,
+    attempts: 0,
+    followedRequestId: settled.requestId,
+    ...defined({
+      upstreamStatus: settled.upstreamStatus,
+      upstreamErrorCode: settled.upstreamErrorCode,
+      failure: settled.outcome === 'FAILED' ? 'concurrent-revocation-failed' : undefined,
+    }),
+  };
+};
+
+const alreadyRevoked = async (
+  outcomes: Services['outcomes'],
+  accountId: string,
+  markerKey: string,
+): Promise<boolean> => {
+  try {
+    return await outcomes.isVersionRevoked(accountId, markerKey);
+  } catch (error) {
+    // Without the table we can neither decide nor record: fail before calling upstream.
+    throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
+  }
+};
+
+/** Drops undefined fields so that records and answers carry absent fields, never nulls. */
+const defined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,0 +1,200 @@
+// Revokes many accounts through the one revocation path: at most `concurrency` upstream calls at
+// a time, fewer while Huawei answers 429 (adaptive, see adapters/meeting/adaptiveLimit.ts), the next
+// accounts' versions claimed while the current calls are in flight, each record written while
+// the worker already moves on, and no new revocation started once the invocation's time runs short.
+import pMap from 'p-map';
+import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
+import { OutcomeRecordError } from '../commons/errors.js';
+import { count, logger } from '../commons/powertools.js';
+import type { Services } from '../composition/services.js';
+import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
+import {
+  type FoundOutcome,
+  findOutcome,
+  newRequestId,
+  type RevocationRequest,
+  record,
+} from './revoke.js';
+
+export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & { requestId?: string };
+
+export interface ManyResult {
+  outcomes: Outcome[];
+  /** Accounts whose revocation ended FAILED (and was recorded). */
+  failed: string[];
+  /** Accounts whose outcome could not be recorded. */
+  unrecorded: string[];
+  /** Accounts not started because the deadline drew near. */
+  notStarted: string[];
+  /** Revocations that called Huawei, and those of them answered 401. */
+  called: number;
+  unauthorized: number;
+}
+
+/** The metric counted once per sweep or event in which every token called answered 401. */
+export const ALL_UNAUTHORIZED_METRIC = 'AllTokensUnauthorized';
+
+/**
+ * Every token called answered 401: one site's tokens sent to the other site (or a mangled
+ * configuration) looks exactly like this, and would otherwise pass as "already invalid".
+ */
+const warnIfAllUnauthorized = (result: ManyResult, trigger: Trigger | undefined): void => {
+  if (trigger === undefined || result.called === 0 || result.unauthorized < result.called) return;
+  count(trigger, ALL_UNAUTHORIZED_METRIC);
+  logger.warn(
+    'every token called answered 401: check MEETING_API_BASE_URL (China or international site) before trusting these ALREADY_INVALID outcomes',
+    { trigger, called: result.called, meetingApiBaseUrl: process.env['MEETING_API_BASE_URL'] },
+  );
+};
+
+const calledUpstream = (item: OutcomeRecord): boolean => item.attempts > 0;
+
+/**
+ * Whether it is too late to start a revocation: one full attempt must still fit, as the retry
+ * policy demands (later attempts are cut by the deadline inside the call).
+ */
+export const tooLateToStart = (deadline: number | undefined, services: Services): boolean =>
+  deadline !== undefined && Date.now() + services.config.timeoutMs > deadline;
+
+/**
+ * A counting semaphore whose size is read at each admission: the revocations allowed to get
+ * ready (secret read, version claimed) ahead of a free upstream slot, as many as there are slots.
+ */
+class ReadySlots {
+  #taken = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(private readonly size: () => number) {}
+
+  async take(): Promise<() => void> {
+    if (this.#taken >= this.size()) await new Promise<void>((go) => this.#waiting.push(go));
+    else this.#taken += 1;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#taken -= 1;
+      while (this.#waiting.length > 0 && this.#taken < this.size()) {
+        this.#taken += 1;
+        this.#waiting.shift()?.();
+      }
+    };
+  }
+}
+
+export const revokeMany = async (
+  jobs: Iterable<Job> | AsyncIterable<Job>,
+  services: Services,
+  { concurrency, deadline }: { concurrency: number; deadline: number | undefined },
+): Promise<ManyResult> => {
+  const result: ManyResult = {
+    outcomes: [],
+    failed: [],
+    unrecorded: [],
+    notStarted: [],
+    called: 0,
+    unauthorized: 0,
+  };
+  let trigger: Trigger | undefined;
+  // Record writes run beside the upstream calls; bounded, so a slow table applies back-pressure.
+  const writing = new Set<Promise<void>>();
+  const maxWriting = concurrency * 2;
+  // Upstream attempts in flight: at most `concurrency`, fewer after 429 answers, back up on success.
+  const gate = new AttemptGate(concurrency);
+  // While a slot's call is in flight the next revocation reads its marker and claims its version,
+  // so that the claim's round trip is off the critical path; bounded by the current limit.
+  const ready = new ReadySlots(() => gate.limit);
+
+  const write = (found: FoundOutcome, { countFailed } = { countFailed: true }) => {
+    const { accountId } = found.request;
+    const done: Promise<void> = record(found, services).then(
+      (item) => {
+        result.outcomes.push(item.outcome);
+        trigger = item.trigger;
+        if (calledUpstream(item)) result.called += 1;
+        if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
+        if (item.outcome === 'FAILED' && countFailed) result.failed.push(accountId);
+      },
+      (error: unknown) => {
+        if (!(error instanceof OutcomeRecordError)) throw error;
+        logger.error('outcome not recorded', { accountId, error: error.message });
+        result.unrecorded.push(accountId);
+      },
+    );
+    const tracked = done.finally(() => writing.delete(tracked));
+    writing.add(tracked);
+  };
+
+  try {
+    await pMap(
+      jobs,
+      async (job) => {
+        const request = { ...job, requestId: job.requestId ?? newRequestId(), deadline };
+        const late = tooLateToStart(deadline, services);
+        let found: FoundOutcome;
+        if (late) {
+          // An attempt that could not finish in time is not started, and the outcome
+          // is FAILED; it is recorded like any other, and the invocation fails naming the account.
+          result.notStarted.push(job.accountId);
+          found = {
+            request,
+            findings: { outcome: 'FAILED', attempts: 0, failure: 'deadline' },
+            started: performance.now(),
+          };
+        } else {
+          const free = await ready.take();
+          // Its first turn at the gate frees the slot for the next revocation to get ready.
+          const withGate = {
+            ...request,
+            gate: {
+              acquire: async (retry: boolean) => {
+                const permit = await gate.acquire(retry);
+                free();
+                return permit;
+              },
+              release: gate.release.bind(gate),
+            },
+          };
+          try {
+            found = await findOutcome(withGate, services);
+          } catch (error) {
+            // The marker look-up could not reach the table: the outcome could not be recorded.
+            if (!(error instanceof OutcomeRecordError)) throw error;
+            logger.error('outcome not recorded', {
+              accountId: job.accountId,
+              error: error.message,
+            });
+            result.unrecorded.push(job.accountId);
+            return;
+          } finally {
+            free();
+          }
+        }
+        while (writing.size >= maxWriting) await Promise.race(writing);
+        // Its turn at the gate came too late for an attempt: not started, like the above.
+        const turnTooLate =
+          !late &&
+          found.findings.outcome === 'FAILED' &&
+          found.findings.failure === 'deadline' &&
+          found.findings.attempts === 0;
+        if (turnTooLate) result.notStarted.push(job.accountId);
+        write(found, { countFailed: !late && !turnTooLate });
+      },
+      // Workers beyond the upstream slots: those getting ready, and those waiting out a 429's
+      // Retry-After (which holds no slot). The gate and the ready slots do the bounding.
+      { concurrency: concurrency * 3, stopOnError: true },
+    );
+  } finally {
+    // Every outcome reached is recorded (or reported unrecorded) before anything is answered.
+    await Promise.allSettled([...writing]);
+  }
+  if (gate.throttledAttempts > 0) {
+    logger.warn('Huawei throttled this invocation; its concurrency adapted', {
+      throttledAttempts: gate.throttledAttempts,
+      lowestConcurrency: gate.lowest,
+      finalConcurrency: gate.limit,
+      configuredConcurrency: concurrency,
+    });
+  }
+  warnIfAllUnauthorized(result, trigger);
+  return result;
+};

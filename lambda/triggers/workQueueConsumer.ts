@@ -1,0 +1,75 @@
+// The work queue's consumer (docs/INTERFACE.md, "Work queue"): one revocation per SQS message, answering
+// batchItemFailures with exactly the messages to try again.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { InvalidEventError } from '../commons/errors.js';
+import { getConfig } from '../composition/config.js';
+import { getServices } from '../composition/services.js';
+import { AccountIdSchema } from '../core/accountId.js';
+import { deadlineOf } from '../core/deadline.js';
+import { newRequestId, revoke } from '../core/revoke.js';
+import { isUuid } from './http/requestId.js';
+
+export const WorkMessageSchema = z.object({
+  accountId: AccountIdSchema,
+  trigger: z.enum(['schedule', 'offboarding', 'rotation']),
+  requestId: z.optional(z.string()),
+  correlationId: z.optional(z.string().check(z.maxLength(256))),
+  // Secrets Manager's version ids are 32 to 64 characters; rotation names the replaced one.
+  secretVersionId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9-]{32,64}$/))),
+});
+
+const processor = new BatchProcessor(EventType.SQS);
+
+const parseMessage = (body: string) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidEventError('work message body is not JSON');
+  }
+  const result = WorkMessageSchema.safeParse(json);
+  if (!result.success) {
+    throw new InvalidEventError(`invalid work message: ${result.error.issues[0]?.message ?? ''}`);
+  }
+  return result.data;
+};
+
+export const handleWorkQueue = async (
+  event: SQSEvent,
+  context: Context,
+): Promise<SQSBatchResponse> => {
+  const config = getConfig();
+  const services = getServices(config);
+  const deadline = deadlineOf(context);
+
+  // A message fails (and comes back, then goes to the dead-letter queue) when its revocation
+  // ended FAILED, its outcome could not be recorded, or it is not a valid work message.
+  const revokeMessage = async (record: SQSRecord) => {
+    const message = parseMessage(record.body);
+    const outcome = await revoke(
+      {
+        accountId: message.accountId,
+        trigger: message.trigger,
+        requestId: isUuid(message.requestId) ? message.requestId : newRequestId(),
+        correlationId: message.correlationId ?? record.messageId,
+        deadline,
+        ...(message.secretVersionId ? { secretVersionId: message.secretVersionId } : {}),
+      },
+      services,
+    );
+    if (outcome.outcome === 'FAILED') {
+      throw new Error(
+        `revocation of ${message.accountId} FAILED (${outcome.failure ?? 'unknown'})`,
+      );
+    }
+    return outcome.outcome;
+  };
+
+  return processPartialResponse(event, revokeMessage, processor, {
+    context,
+    // The contract's answer lists the failed messages, even when that is all of them.
+    throwOnFullBatchFailure: false,
+  });
+};
