@@ -7,7 +7,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { MiddlewareObj } from '@middy/core';
-import { awsErrorName } from '../commons/errors.js';
+import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
 import { count, logger } from '../commons/powertools.js';
 import type { Outcome, OutcomeRecord } from '../core/outcome.js';
@@ -109,7 +109,7 @@ export class OutcomeEvents {
         ({ entry }) => (JSON.parse(entry.Detail ?? '{}') as { requestId?: string }).requestId,
       ),
     });
-    throw new Error(`${pending.length} outcome event(s) not published: ${lastError}`);
+    throw new OutcomeEventsError(`${pending.length} outcome event(s) not published: ${lastError}`);
   }
 }
 

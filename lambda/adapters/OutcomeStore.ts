@@ -9,7 +9,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, OutcomeRecordError } from '../commons/errors.js';
+import { awsErrorName, OutcomeRecordError, OutcomeTableError } from '../commons/errors.js';
 import { MAX_HISTORY } from '../commons/interface.js';
 import { logger } from '../commons/powertools.js';
 import type { Outcome, OutcomeRecord } from '../core/outcome.js';
@@ -65,25 +65,27 @@ export class OutcomeStore {
    * record landed may answer ALREADY_REVOKED).
    */
   async isVersionRevoked(accountId: string, markerKey: string): Promise<boolean> {
+    const marker = await this.getItem(accountId, `${MARKER_PREFIX}${markerKey}`, 'revokedBy');
+    if (marker === undefined) return false;
+    if (typeof marker['revokedBy'] !== 'string') return true;
+    return (await this.getItem(accountId, marker['revokedBy'], 'accountId')) !== undefined;
+  }
+
+  /** One item, read consistently: a decision taken on it must see every write before it. */
+  private async getItem(
+    accountId: string,
+    recordId: string,
+    projection?: string,
+  ): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { accountId, recordId: `${MARKER_PREFIX}${markerKey}` },
+        Key: { accountId, recordId },
         ConsistentRead: true,
-        ProjectionExpression: 'revokedBy',
+        ...(projection ? { ProjectionExpression: projection } : {}),
       }),
     );
-    if (Item === undefined) return false;
-    if (typeof Item['revokedBy'] !== 'string') return true;
-    const record = await this.documents.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { accountId, recordId: Item['revokedBy'] },
-        ConsistentRead: true,
-        ProjectionExpression: 'accountId',
-      }),
-    );
-    return record.Item !== undefined;
+    return Item;
   }
 
   /**
@@ -129,7 +131,8 @@ export class OutcomeStore {
     for (let i = 0; i < allKeys.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = allKeys.slice(i, i + 100);
       for (let round = 0; keys && keys.length > 0; round += 1) {
-        if (round > 5) throw new Error('BatchGetItem left keys unprocessed after 6 rounds');
+        if (round > 5)
+          throw new OutcomeTableError('BatchGetItem left keys unprocessed after 6 rounds');
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 25));
         const answer: BatchGetCommandOutput = await this.documents.send(
           new BatchGetCommand({
@@ -196,13 +199,7 @@ export class OutcomeStore {
   private async isStoredAfterAll(record: OutcomeRecord, error: unknown): Promise<boolean> {
     if (awsErrorName(error) !== 'ConditionalCheckFailedException') return false;
     try {
-      const { Item } = await this.documents.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { accountId: record.accountId, recordId: record.recordId },
-          ConsistentRead: true,
-        }),
-      );
+      const Item = await this.getItem(record.accountId, record.recordId);
       return (
         Item?.['recordedAt'] === record.recordedAt &&
         Item?.['requestId'] === record.requestId &&
@@ -268,13 +265,7 @@ export class OutcomeStore {
   }
 
   async readClaim(accountId: string, markerKey: string): Promise<ClaimState> {
-    const { Item } = await this.documents.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { accountId, recordId: `${CLAIM_PREFIX}${markerKey}` },
-        ConsistentRead: true,
-      }),
-    );
+    const Item = await this.getItem(accountId, `${CLAIM_PREFIX}${markerKey}`);
     if (Item === undefined) return { state: 'free' };
     const owner = String(Item['owner']);
     if (typeof Item['settledOutcome'] === 'string') {

@@ -1,8 +1,29 @@
 // Error classes of the function. Messages never carry a token: they name variables, accounts,
 // AWS error names and HTTP statuses only.
 
+/** The base of every error the function throws on purpose: `instanceof RevokerError` tells them apart. */
+export class RevokerError extends Error {
+  override name = 'RevokerError';
+}
+
+/** At most twenty accounts, named in a message. */
+const accountList = (accounts: readonly string[]): string =>
+  accounts.slice(0, 20).join(', ') + (accounts.length > 20 ? ', ...' : '');
+
+/** An AWS call about one account failed; the message names the account and the AWS error only. */
+abstract class AccountAwsError extends RevokerError {
+  constructor(
+    readonly accountId: string,
+    readonly awsErrorName: string,
+    doing: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not ${doing} ${accountId}: ${awsErrorName}`, options);
+  }
+}
+
 /** A setting in the environment is missing or invalid; the message names the variable. */
-export class ConfigurationError extends Error {
+export class ConfigurationError extends RevokerError {
   override name = 'ConfigurationError';
   constructor(
     readonly variable: string,
@@ -13,37 +34,44 @@ export class ConfigurationError extends Error {
 }
 
 /** An event that no trigger recognises: it must reach the dead-letter path, not vanish. */
-export class UnknownEventError extends Error {
+export class UnknownEventError extends RevokerError {
   override name = 'UnknownEventError';
 }
 
 /** An event of a known trigger whose payload is invalid (e.g. a malformed account id). */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends RevokerError {
   override name = 'InvalidEventError';
 }
 
 /** Secrets Manager failed for a reason other than "no such secret" (throttling, access denied...). */
-export class SecretReadError extends Error {
+export class SecretReadError extends AccountAwsError {
   override name = 'SecretReadError';
-  constructor(
-    readonly accountId: string,
-    readonly awsErrorName: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not read the secret of account ${accountId}: ${awsErrorName}`, options);
+  constructor(accountId: string, awsErrorName: string, options?: { cause?: unknown }) {
+    super(accountId, awsErrorName, 'read the secret of account', options);
   }
 }
 
 /** The outcome record could not be written: the revocation must not be reported as a success. */
-export class OutcomeRecordError extends Error {
+export class OutcomeRecordError extends AccountAwsError {
   override name = 'OutcomeRecordError';
-  constructor(
-    readonly accountId: string,
-    readonly awsErrorName: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not record the outcome for account ${accountId}: ${awsErrorName}`, options);
+  constructor(accountId: string, awsErrorName: string, options?: { cause?: unknown }) {
+    super(accountId, awsErrorName, 'record the outcome for account', options);
   }
+}
+
+/** The outcome table left part of a batch read unanswered after every retry. */
+export class OutcomeTableError extends RevokerError {
+  override name = 'OutcomeTableError';
+}
+
+/** Outcome events EventBridge still refused after the retries (the records are written). */
+export class OutcomeEventsError extends RevokerError {
+  override name = 'OutcomeEventsError';
+}
+
+/** A work-queue message whose revocation ended FAILED: the message goes back to the queue. */
+export class MessageFailedError extends RevokerError {
+  override name = 'MessageFailedError';
 }
 
 /**
@@ -51,7 +79,7 @@ export class OutcomeRecordError extends Error {
  * outcome could not be recorded, or it was not started before the deadline. Thrown after
  * everything else is recorded, so that the platform's retry and dead-letter queue take over.
  */
-export class RevocationsFailedError extends Error {
+export class RevocationsFailedError extends RevokerError {
   override name = 'RevocationsFailedError';
   constructor(
     readonly accounts: readonly string[],
@@ -66,25 +94,21 @@ export class RevocationsFailedError extends Error {
     super(
       `${accounts.length} account(s) not revoked (FAILED ${summary.failed}, ` +
         `unrecorded ${summary.unrecorded}, not started ${summary.notStarted}): ` +
-        accounts.slice(0, 20).join(', ') +
-        (accounts.length > 20 ? ', ...' : ''),
+        accountList(accounts),
     );
   }
 }
 
 /** Accounts that SQS still refused after the retries: they are named, never dropped silently. */
-export class QueueingError extends Error {
+export class QueueingError extends RevokerError {
   override name = 'QueueingError';
   constructor(readonly accounts: readonly string[]) {
-    super(
-      `${accounts.length} account(s) could not be queued: ${accounts.slice(0, 20).join(', ')}` +
-        (accounts.length > 20 ? ', ...' : ''),
-    );
+    super(`${accounts.length} account(s) could not be queued: ${accountList(accounts)}`);
   }
 }
 
 /** The App ID secret cannot be used; the message never quotes it. */
-export class AppCredentialsError extends Error {
+export class AppCredentialsError extends RevokerError {
   override name = 'AppCredentialsError';
   constructor(problem: string) {
     super(`the App ID secret (MEETING_APP_SECRET_ID) ${problem}`);
@@ -96,7 +120,7 @@ export class AppCredentialsError extends Error {
  * Manager): Secrets Manager sees the step fail and retries it; the current token stays current
  * unless the step that failed came after the promotion.
  */
-export class RotationError extends Error {
+export class RotationError extends RevokerError {
   override name = 'RotationError';
   constructor(
     readonly step: string,
@@ -109,13 +133,12 @@ export class RotationError extends Error {
 }
 
 /** Offboarding revoked and recorded every account, but could not cancel some rotations. */
-export class RotationNotCancelledError extends Error {
+export class RotationNotCancelledError extends RevokerError {
   override name = 'RotationNotCancelledError';
   constructor(readonly accounts: readonly string[]) {
     super(
       `rotation could not be cancelled (or its state read) for ${accounts.length} account(s); their tokens were revoked all the same: ` +
-        accounts.slice(0, 20).join(', ') +
-        (accounts.length > 20 ? ', ...' : ''),
+        accountList(accounts),
     );
   }
 }

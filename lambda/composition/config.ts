@@ -89,10 +89,8 @@ const tableName = (env: Env, name: string, required: boolean): string | undefine
 const queueUrl = (env: Env, name: string): string | undefined => {
   const value = read(env, name);
   if (value === undefined) return undefined;
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol');
-  } catch {
+  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+  if (protocol !== 'https:' && protocol !== 'http:') {
     throw new ConfigurationError(name, 'must be an SQS queue URL');
   }
   return value;

@@ -3,7 +3,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { InvalidEventError } from '../commons/errors.js';
+import { InvalidEventError, MessageFailedError } from '../commons/errors.js';
 import { getConfig } from '../composition/config.js';
 import { getServices } from '../composition/services.js';
 import { AccountIdSchema } from '../core/accountId.js';
@@ -60,7 +60,7 @@ export const handleWorkQueue = async (
       services,
     );
     if (outcome.outcome === 'FAILED') {
-      throw new Error(
+      throw new MessageFailedError(
         `revocation of ${message.accountId} FAILED (${outcome.failure ?? 'unknown'})`,
       );
     }

@@ -1,15 +1,17 @@
 // Huawei Cloud Meeting's "Logging Out" call (DELETE /v1/usg/acs/token) with timeouts, retries and
 // a keep-alive connection pool. Written by hand: Huawei's SDKs can only log out their own
 // session, never a token they are handed (see README, "Why a hand-written client").
+
 import http from 'node:http';
 import https from 'node:https';
 import { finished } from 'node:stream';
+import { RevokerError } from '../../commons/errors.js';
 import { USER_AGENT } from '../../commons/version.js';
 import type { AcceptLanguage } from '../../composition/config.js';
 import type { AttemptVerdict, UpstreamGate } from './AttemptGate.js';
 import { APP_AUTH_PATH, type AppCredentials, appAuthRequest } from './appAuth.js';
 import { type AttemptResult, type Classification, classify } from './classify.js';
-import { carriesToken, parseErrorCode } from './errorBody.js';
+import { carriesToken, parseErrorCode, parseJsonObject } from './errorBody.js';
 import { mintRetryable } from './mintPolicy.js';
 import { canStartAttempt, nextDelayMs, parseRetryAfterMs } from './retryPolicy.js';
 
@@ -69,7 +71,7 @@ const SENDABLE_TOKEN = /^[\x21-\x7e]{1,4096}$/;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-class AttemptTimeoutError extends Error {
+class AttemptTimeoutError extends RevokerError {
   override name = 'AttemptTimeoutError';
 }
 
@@ -508,15 +510,9 @@ export class MeetingClient {
 const parseMinted = (
   body: string | undefined,
 ): { token: string; validPeriodSeconds: number } | undefined => {
-  if (body === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { accessToken, validPeriod } = parsed as Record<string, unknown>;
+  const parsed = parseJsonObject(body);
+  if (parsed === undefined) return undefined;
+  const { accessToken, validPeriod } = parsed;
   if (typeof accessToken !== 'string' || !SENDABLE_TOKEN.test(accessToken)) return undefined;
   if (typeof validPeriod !== 'number' || !Number.isInteger(validPeriod) || validPeriod <= 0) {
     return undefined;

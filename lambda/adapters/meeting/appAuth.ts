@@ -1,7 +1,9 @@
 // Huawei Cloud Meeting App ID authentication (POST /v2/usg/acs/auth/appauth), as pure functions:
 // the string to sign, its HMAC-SHA256, the Authorization header and the request it goes with.
 // The App Key is only ever an HMAC key here: no function returns it or puts it in an error.
+
 import { createHmac, randomInt } from 'node:crypto';
+import { RevokerError } from '../../commons/errors.js';
 
 export const APP_AUTH_PATH = '/v2/usg/acs/auth/appauth';
 /** Huawei's client type for API callers; the only type that may hold 64 tokens per user id. */
@@ -33,7 +35,7 @@ export interface AppAuthRequest {
 }
 
 /** Thrown for unusable input; the message names the field, never its value. */
-export class AppAuthInputError extends Error {
+export class AppAuthInputError extends RevokerError {
   override name = 'AppAuthInputError';
 }
 

@@ -3,16 +3,23 @@
 
 const ERROR_CODE = /^[A-Z]+\.[0-9A-Za-z]+$/;
 
-export const parseErrorCode = (body: string): string | undefined => {
-  if (!body || body.length > 64 * 1024) return undefined;
+/** The JSON object an upstream body holds, or undefined for anything else (never a throw). */
+export const parseJsonObject = (body: string | undefined): Record<string, unknown> | undefined => {
+  if (!body) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const code = (parsed as Record<string, unknown>)['error_code'];
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : undefined;
+};
+
+export const parseErrorCode = (body: string): string | undefined => {
+  if (!body || body.length > 64 * 1024) return undefined;
+  const code = parseJsonObject(body)?.['error_code'];
   return typeof code === 'string' && code.length <= 64 && ERROR_CODE.test(code) ? code : undefined;
 };
 

@@ -1,11 +1,13 @@
 // HTTP answers of the API: JSON bodies, and errors as {"error": {"code", "message"}}.
+
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { RevokerError } from '../../commons/errors.js';
 
 /**
  * An error that becomes an HTTP answer. Its message is the JSON body, which is how
  * @middy/http-error-handler passes it through as application/json.
  */
-export class HttpError extends Error {
+export class HttpError extends RevokerError {
   override name = 'HttpError';
   readonly expose = true;
   constructor(
