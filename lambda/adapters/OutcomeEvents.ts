@@ -6,7 +6,6 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { MiddlewareObj } from '@middy/core';
 import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
 import { count, logger } from '../commons/powertools.js';
@@ -47,8 +46,6 @@ export const eventOf = (record: OutcomeRecord, busName: string): PutEventsReques
   };
 };
 
-const publishers = new Set<OutcomeEvents>();
-
 export class OutcomeEvents {
   private buffer: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[] = [];
   private readonly sending = new Set<Promise<void>>();
@@ -60,7 +57,6 @@ export class OutcomeEvents {
 
   /** Queues the record's event; a full batch goes out at once, the rest at the flush. */
   add(record: OutcomeRecord): void {
-    publishers.add(this);
     this.buffer.push({ entry: eventOf(record, this.busName), trigger: record.trigger });
     if (this.buffer.length >= BATCH) this.sendBatch(this.buffer.splice(0, BATCH));
   }
@@ -112,13 +108,3 @@ export class OutcomeEvents {
     throw new OutcomeEventsError(`${pending.length} outcome event(s) not published: ${lastError}`);
   }
 }
-
-/** Sends every queued outcome event before the invocation ends, whatever its result. */
-export const flushOutcomeEvents = (): MiddlewareObj => {
-  const flush = async () => {
-    const flushing = [...publishers].map((publisher) => publisher.flush());
-    publishers.clear();
-    await Promise.all(flushing);
-  };
-  return { after: flush, onError: flush };
-};

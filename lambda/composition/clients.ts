@@ -5,9 +5,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { traced } from './tracing.js';
+import { traced } from '../commons/tracing.js';
 
-interface Clients {
+export interface Clients {
   secrets: SecretsManagerClient;
   dynamo: DynamoDBClient;
   documents: DynamoDBDocumentClient;
