@@ -12,8 +12,8 @@ import { OutcomeStore } from '../adapters/OutcomeStore.js';
 import { SecretStore } from '../adapters/secrets/SecretStore.js';
 import { SecretVersions } from '../adapters/secrets/SecretVersions.js';
 import { WorkQueueSender } from '../adapters/WorkQueueSender.js';
-import { getClients } from './clients.js';
-import { type Config, getConfig } from './config.js';
+import { type Clients, createClients, destroyClients, ENDPOINT_SETTINGS } from './clients.js';
+import { CONFIG_VARIABLES, type Config, type Env, parseConfig } from './config.js';
 
 export interface Services {
   config: Config;
@@ -30,8 +30,6 @@ export interface Services {
   idempotency: Idempotency | undefined;
 }
 
-let cached: { services: Services; clients: ReturnType<typeof getClients> } | undefined;
-
 /** Everything the Huawei client is built from: a change of any of it builds a new client. */
 const meetingOptionsOf = (config: Config): MeetingClientOptions => ({
   baseUrl: config.meetingApiBaseUrl,
@@ -42,13 +40,34 @@ const meetingOptionsOf = (config: Config): MeetingClientOptions => ({
   maxSockets: config.sweepConcurrency,
 });
 
+const keyOf = (env: Env, names: readonly string[]): string =>
+  names.map((name) => env[name] ?? '\u0000').join('\u0001');
+
 /**
- * The services of a configuration: built on first use, reused while the configuration holds, so
- * that warm invocations reuse clients and the upstream connection pool.
+ * The one cache keyed on the environment. Lambda's environment never changes within a process;
+ * local mode and the tests change `process.env` under one loaded bundle, and a changed
+ * environment must be noticed rather than ignored. A warm invocation pays for two string joins.
  */
-export const getServices = (config: Config): Services => {
-  const clients = getClients();
-  if (cached?.services.config === config && cached.clients === clients) return cached.services;
+let servicesForEnvironment:
+  | { configKey: string; endpointKey: string; clients: Clients; services: Services }
+  | undefined;
+
+/**
+ * The services of the current environment: built on first use and reused while it holds, so that
+ * warm invocations reuse clients and the upstream connection pool. Throws a ConfigurationError
+ * naming the variable when the configuration is invalid (and caches nothing then).
+ */
+export const servicesOf = (env: Env = process.env): Services => {
+  const configKey = keyOf(env, CONFIG_VARIABLES);
+  const endpointKey = keyOf(env, ENDPOINT_SETTINGS);
+  const cached = servicesForEnvironment;
+  if (cached?.configKey === configKey && cached.endpointKey === endpointKey) {
+    return cached.services;
+  }
+  const config = cached?.configKey === configKey ? cached.services.config : parseConfig(env);
+  // New endpoints get new clients; the old ones are closed, never left talking to the old place.
+  const clients = cached?.endpointKey === endpointKey ? cached.clients : createClients();
+  if (cached && cached.clients !== clients) destroyClients(cached.clients);
   const previous = cached?.services;
   const meetingOptions = meetingOptionsOf(config);
   // Compared as a whole, so that an option added later cannot leave a stale client in use.
@@ -71,7 +90,7 @@ export const getServices = (config: Config): Services => {
       ? new Idempotency(clients.dynamo, config.idempotencyTableName)
       : undefined,
   };
-  cached = { services, clients };
+  servicesForEnvironment = { configKey, endpointKey, clients, services };
   return services;
 };
 
@@ -89,7 +108,7 @@ export type ServicesContext = Context & { services: ServicesProvider };
 
 const providerOf = (): ServicesProvider => {
   const provide: ServicesProvider = () => {
-    provide.built ??= getServices(getConfig());
+    provide.built ??= servicesOf();
     return provide.built;
   };
   return provide;
