@@ -6,6 +6,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { resendRefused } from '../commons/batches.js';
 import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
 import { count, logger } from '../commons/powertools.js';
@@ -80,22 +81,26 @@ export class OutcomeEvents {
   }
 
   private async send(batch: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[]) {
-    let pending = batch;
     let lastError = 'FailedEntry';
-    for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt += 1) {
-      try {
+    const pending = await resendRefused(
+      batch,
+      async (entries) => {
         const answer = await this.client.send(
-          new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }),
+          new PutEventsCommand({ Entries: entries.map(({ entry }) => entry) }),
         );
         // Entries of the answer are in the order of the request; refused ones carry an ErrorCode.
-        const refused = pending.filter((_, index) => answer.Entries?.[index]?.ErrorCode);
+        const refused = entries.filter((_, index) => answer.Entries?.[index]?.ErrorCode);
         if (refused.length > 0)
           lastError = answer.Entries?.find((e) => e.ErrorCode)?.ErrorCode ?? lastError;
-        pending = refused;
-      } catch (error) {
-        lastError = awsErrorName(error);
-      }
-    }
+        return refused;
+      },
+      {
+        attempts: ATTEMPTS,
+        onError: (error) => {
+          lastError = awsErrorName(error);
+        },
+      },
+    );
     if (pending.length === 0) return;
     for (const { trigger } of pending) count(trigger, 'OutcomeEventsFailed');
     logger.error('outcome events could not be published', {
