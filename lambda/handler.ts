@@ -2,10 +2,10 @@
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
-import { flushOutcomeEvents } from './adapters/OutcomeEvents.js';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { logger, publishMetrics } from './commons/powertools.js';
 import { traceHandler } from './commons/tracing.js';
+import { provideServices, type ServicesContext } from './composition/services.js';
 import { httpApi } from './triggers/http/api.js';
 import { requestIdOf } from './triggers/http/requestId.js';
 import { handleOffboarding } from './triggers/offboarding.js';
@@ -14,7 +14,8 @@ import { handleRotation } from './triggers/rotation.js';
 import { handleSweep } from './triggers/sweep.js';
 import { handleWorkQueue } from './triggers/workQueueConsumer.js';
 
-const route = async (event: unknown, context: Context): Promise<unknown> => {
+const route = async (event: unknown, context: ServicesContext): Promise<unknown> => {
+  const { services } = context;
   switch (recogniseTrigger(event)) {
     case 'http': {
       const request = event as APIGatewayProxyEventV2;
@@ -22,21 +23,21 @@ const route = async (event: unknown, context: Context): Promise<unknown> => {
       return httpApi(request, context);
     }
     case 'offboarding':
-      return handleOffboarding(event, context);
+      return handleOffboarding(event, context, services);
     case 'schedule':
-      return handleSweep(event, context);
+      return handleSweep(event, context, services);
     case 'queue':
-      return handleWorkQueue(event as SQSEvent, context);
+      return handleWorkQueue(event as SQSEvent, context, services);
     case 'rotation':
-      return handleRotation(event, context);
+      return handleRotation(event, context, services);
   }
 };
 
-export const handler = middy<unknown, unknown>()
+export const handler = middy<unknown, unknown, Error, ServicesContext>()
   .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(publishMetrics())
-  .use(flushOutcomeEvents())
+  .use(provideServices())
   .use({
     // Errors of the event triggers leave the function (retry, dead-letter queue) after one log line.
     onError: ({ error }) => {

@@ -6,7 +6,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { MiddlewareObj } from '@middy/core';
+import { resendRefused } from '../commons/batches.js';
 import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
 import { count, logger } from '../commons/powertools.js';
@@ -47,8 +47,6 @@ export const eventOf = (record: OutcomeRecord, busName: string): PutEventsReques
   };
 };
 
-const publishers = new Set<OutcomeEvents>();
-
 export class OutcomeEvents {
   private buffer: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[] = [];
   private readonly sending = new Set<Promise<void>>();
@@ -60,7 +58,6 @@ export class OutcomeEvents {
 
   /** Queues the record's event; a full batch goes out at once, the rest at the flush. */
   add(record: OutcomeRecord): void {
-    publishers.add(this);
     this.buffer.push({ entry: eventOf(record, this.busName), trigger: record.trigger });
     if (this.buffer.length >= BATCH) this.sendBatch(this.buffer.splice(0, BATCH));
   }
@@ -84,22 +81,26 @@ export class OutcomeEvents {
   }
 
   private async send(batch: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[]) {
-    let pending = batch;
     let lastError = 'FailedEntry';
-    for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt += 1) {
-      try {
+    const pending = await resendRefused(
+      batch,
+      async (entries) => {
         const answer = await this.client.send(
-          new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }),
+          new PutEventsCommand({ Entries: entries.map(({ entry }) => entry) }),
         );
         // Entries of the answer are in the order of the request; refused ones carry an ErrorCode.
-        const refused = pending.filter((_, index) => answer.Entries?.[index]?.ErrorCode);
+        const refused = entries.filter((_, index) => answer.Entries?.[index]?.ErrorCode);
         if (refused.length > 0)
           lastError = answer.Entries?.find((e) => e.ErrorCode)?.ErrorCode ?? lastError;
-        pending = refused;
-      } catch (error) {
-        lastError = awsErrorName(error);
-      }
-    }
+        return refused;
+      },
+      {
+        attempts: ATTEMPTS,
+        onError: (error) => {
+          lastError = awsErrorName(error);
+        },
+      },
+    );
     if (pending.length === 0) return;
     for (const { trigger } of pending) count(trigger, 'OutcomeEventsFailed');
     logger.error('outcome events could not be published', {
@@ -112,13 +113,3 @@ export class OutcomeEvents {
     throw new OutcomeEventsError(`${pending.length} outcome event(s) not published: ${lastError}`);
   }
 }
-
-/** Sends every queued outcome event before the invocation ends, whatever its result. */
-export const flushOutcomeEvents = (): MiddlewareObj => {
-  const flush = async () => {
-    const flushing = [...publishers].map((publisher) => publisher.flush());
-    publishers.clear();
-    await Promise.all(flushing);
-  };
-  return { after: flush, onError: flush };
-};

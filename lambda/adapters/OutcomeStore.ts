@@ -9,6 +9,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { inBatches, resendRefused } from '../commons/batches.js';
 import { awsErrorName, OutcomeRecordError, OutcomeTableError } from '../commons/errors.js';
 import { MAX_HISTORY } from '../commons/interface.js';
 import { logger } from '../commons/powertools.js';
@@ -128,25 +129,29 @@ export class OutcomeStore {
     projection: string,
   ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    for (let i = 0; i < allKeys.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = allKeys.slice(i, i + 100);
-      for (let round = 0; keys && keys.length > 0; round += 1) {
-        if (round > 5)
-          throw new OutcomeTableError('BatchGetItem left keys unprocessed after 6 rounds');
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 25));
-        const answer: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ProjectionExpression: projection,
+    for (const keys of inBatches(allKeys, 100)) {
+      const left = await resendRefused(
+        keys,
+        async (pending) => {
+          const answer: BatchGetCommandOutput = await this.documents.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: pending,
+                  ConsistentRead: true,
+                  ProjectionExpression: projection,
+                },
               },
-            },
-          }),
-        );
-        items.push(...(answer.Responses?.[this.tableName] ?? []));
-        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
+            }),
+          );
+          items.push(...(answer.Responses?.[this.tableName] ?? []));
+          return answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        },
+        // A failed call throws (the SDK already retried it); unprocessed keys wait 50 ms, 100 ms, ...
+        { attempts: 6, backoffMs: (attempt) => 2 ** (attempt - 1) * 25 },
+      );
+      if (left.length > 0) {
+        throw new OutcomeTableError('BatchGetItem left keys unprocessed after 6 rounds');
       }
     }
     return items;

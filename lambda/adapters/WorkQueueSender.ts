@@ -2,7 +2,7 @@
 // a large sweep or offboarding over many invocations.
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pMap from 'p-map';
-import { inBatches } from '../commons/batches.js';
+import { inBatches, resendRefused } from '../commons/batches.js';
 import { awsErrorName, QueueingError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
 import type { Trigger } from '../core/outcome.js';
@@ -41,7 +41,7 @@ export class WorkQueueSender {
     await pMap(
       inBatches(accountIds, BATCH),
       async (ids) => {
-        let pending = ids.map((accountId, index) => ({
+        const entries = ids.map((accountId, index) => ({
           Id: String(index),
           accountId,
           body: JSON.stringify({
@@ -51,8 +51,9 @@ export class WorkQueueSender {
             ...(correlationId ? { correlationId } : {}),
           } satisfies WorkMessage),
         }));
-        for (let attempt = 1; attempt <= ENTRY_ATTEMPTS && pending.length > 0; attempt += 1) {
-          try {
+        const left = await resendRefused(
+          entries,
+          async (pending) => {
             const answer = await this.client.send(
               new SendMessageBatchCommand({
                 QueueUrl: this.queueUrl,
@@ -61,13 +62,16 @@ export class WorkQueueSender {
             );
             const refused = new Set((answer.Failed ?? []).map((entry) => entry.Id));
             sent += pending.length - refused.size;
-            pending = pending.filter((entry) => refused.has(entry.Id));
-          } catch (error) {
+            return pending.filter((entry) => refused.has(entry.Id));
+          },
+          {
+            attempts: ENTRY_ATTEMPTS,
             // The SDK already retried the call; count the attempt and try the entries again.
-            logger.warn('SendMessageBatch failed', { error: awsErrorName(error), attempt });
-          }
-        }
-        failed.push(...pending.map((entry) => entry.accountId));
+            onError: (error, attempt) =>
+              logger.warn('SendMessageBatch failed', { error: awsErrorName(error), attempt }),
+          },
+        );
+        failed.push(...left.map((entry) => entry.accountId));
       },
       { concurrency: 4 },
     );

@@ -6,27 +6,12 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { getClients } from '../commons/clients.js';
 import { awsErrorName } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
 
-// One persistence layer per table and use: a layer keeps the first configuration it is given
-// (expiry, payload validation) and ignores later ones, and the uses differ in both.
-const layers = new Map<string, { layer: DynamoDBPersistenceLayer; client: unknown }>();
-
-const persistenceLayer = (tableName: string, use: string): DynamoDBPersistenceLayer => {
-  const client = getClients().dynamo;
-  const key = `${tableName}\u0000${use}`;
-  const cached = layers.get(key);
-  if (cached?.client === client) return cached.layer;
-  const layer = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
-  layers.set(key, { layer, client });
-  return layer;
-};
-
 export interface IdempotencyOptions {
-  tableName: string;
   /** Keeps the keys of different uses apart (`api`, `offboarding`, `sweep`). */
   keyPrefix: string;
   /** What identifies a repetition; hashed into the key. */
@@ -37,11 +22,37 @@ export interface IdempotencyOptions {
   context?: Context;
 }
 
-/**
- * Runs `work` once per key within the expiry. A result is stored only when `work` returns; when
- * it throws, the key is released so that a retry runs it again.
- */
-export const runIdempotently = async <R>(
+/** The idempotency table of a deployment, through Powertools' DynamoDB persistence layer. */
+export class Idempotency {
+  // One persistence layer per use: a layer keeps the first configuration it is given (expiry,
+  // payload validation) and ignores later ones, and the uses differ in both.
+  private readonly layers = new Map<string, DynamoDBPersistenceLayer>();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  /**
+   * Runs `work` once per key within the expiry. A result is stored only when `work` returns;
+   * when it throws, the key is released so that a retry runs it again.
+   */
+  run<R>(options: IdempotencyOptions, work: () => Promise<R>): Promise<R> {
+    let layer = this.layers.get(options.keyPrefix);
+    if (!layer) {
+      layer = new DynamoDBPersistenceLayer({
+        tableName: this.tableName,
+        awsSdkV3Client: this.client,
+      });
+      this.layers.set(options.keyPrefix, layer);
+    }
+    return runIdempotently(layer, this.tableName, options, work);
+  }
+}
+
+const runIdempotently = async <R>(
+  persistenceStore: DynamoDBPersistenceLayer,
+  tableName: string,
   options: IdempotencyOptions,
   work: () => Promise<R>,
 ): Promise<R> => {
@@ -64,7 +75,7 @@ export const runIdempotently = async <R>(
     }
   };
   const idempotent = makeIdempotent(async (_input: Record<string, unknown>) => tracked(), {
-    persistenceStore: persistenceLayer(options.tableName, options.keyPrefix),
+    persistenceStore,
     config,
     keyPrefix: `meeting-token-revoker.${options.keyPrefix}`,
   });
@@ -75,7 +86,7 @@ export const runIdempotently = async <R>(
     // The idempotency table is missing, mis-keyed or down. Revoking matters more than
     // de-duplicating, and ALREADY_REVOKED still stops a second upstream call for a revoked token.
     logger.error('idempotency table unusable; going on without it', {
-      table: options.tableName,
+      table: tableName,
       error: error.message,
       cause: awsErrorName(error.cause),
     });

@@ -1,5 +1,4 @@
-// The function's configuration: read from the environment once per distinct environment, into
-// a typed object, with errors that name the variable (docs/INTERFACE.md, "Configuration").
+// The function's configuration: read from the environment into a typed object, with errors that name the variable (docs/INTERFACE.md, "Configuration").
 
 import { DEFAULT_MEETING_API_BASE_URL, parseBaseUrl } from '../adapters/meeting/baseUrl.js';
 import { ConfigurationError } from '../commons/errors.js';
@@ -50,7 +49,7 @@ export const CONFIG_VARIABLES = [
   'ROTATION_GRACE_SECONDS',
 ] as const;
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** An unset or empty variable is treated as absent, so that `VAR=` selects the default. */
 const read = (env: Env, name: string): string | undefined => {
@@ -161,16 +160,4 @@ export const parseConfig = (env: Env): Config => {
     secretUserIdField: env['SECRET_USER_ID_FIELD'] || 'userId',
     rotationGraceSeconds: integer(env, 'ROTATION_GRACE_SECONDS', 0, 0, 900),
   };
-};
-
-let cached: { key: string; config: Config } | undefined;
-
-/**
- * The configuration of the current environment, parsed once: a warm invocation pays for a string
- * join, and a changed environment (tests, local mode) is noticed rather than ignored.
- */
-export const getConfig = (env: Env = process.env): Config => {
-  const key = CONFIG_VARIABLES.map((name) => env[name] ?? '\u0000').join('\u0001');
-  if (cached?.key !== key) cached = { key, config: parseConfig(env) };
-  return cached.config;
 };

@@ -4,18 +4,14 @@
 import type { Context } from 'aws-lambda';
 import pMap from 'p-map';
 import * as z from 'zod/mini';
-import { runIdempotently } from '../adapters/idempotency.js';
 import {
   isMissingSecret,
-  SecretVersions,
+  type SecretVersions,
   versionWithStage,
 } from '../adapters/secrets/SecretVersions.js';
-import { WorkQueueSender } from '../adapters/WorkQueueSender.js';
-import { getClients } from '../commons/clients.js';
 import { awsErrorName, InvalidEventError, RotationNotCancelledError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import { getConfig } from '../composition/config.js';
-import { getServices, type Services } from '../composition/services.js';
+import type { Services, ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { failIfIncomplete } from '../core/incomplete.js';
@@ -103,7 +99,7 @@ const finalJobs = async (
   correlationId: string,
   services: Services,
 ): Promise<{ jobs: Job[]; notCancelled: string[] }> => {
-  const versions = new SecretVersions(getClients().secrets);
+  const { versions } = services;
   const notCancelled: string[] = [];
   const perAccount = await pMap(
     accountIds,
@@ -165,15 +161,15 @@ const refuseInvalid = (invalid: readonly string[]): void => {
 export const handleOffboarding = async (
   event: unknown,
   context: Context,
+  provide: ServicesProvider,
 ): Promise<OffboardingSummary> => {
-  const config = getConfig();
+  const services = provide();
+  const { config, queue, idempotency } = services;
   const { id, accountIds, invalid } = parseOffboardingEvent(event);
-  const services = getServices(config);
   logger.setCorrelationId(id);
 
   const work = async (): Promise<OffboardingSummary> => {
-    if (config.workQueueUrl && accountIds.length > FAN_OUT_ABOVE) {
-      const queue = new WorkQueueSender(getClients().sqs, config.workQueueUrl);
+    if (queue && accountIds.length > FAN_OUT_ABOVE) {
       const sent = await queue.sendAll([accountIds], 'offboarding', id);
       logger.info('offboarding fanned out', { eventId: id, queued: sent });
       refuseInvalid(invalid);
@@ -194,10 +190,9 @@ export const handleOffboarding = async (
     return summary;
   };
 
-  return config.idempotencyTableName
-    ? runIdempotently(
+  return idempotency
+    ? idempotency.run(
         {
-          tableName: config.idempotencyTableName,
           keyPrefix: 'offboarding',
           // The event id alone would let a re-used id (a fixture, a hand-made event) replay
           // another event's summary without revoking its accounts.

@@ -9,11 +9,9 @@ import type { MintResult } from '../adapters/meeting/MeetingClient.js';
 import { readToken } from '../adapters/secrets/extractToken.js';
 import {
   isMissingSecret,
-  SecretVersions,
+  type SecretVersions,
   versionWithStage,
 } from '../adapters/secrets/SecretVersions.js';
-import { WorkQueueSender } from '../adapters/WorkQueueSender.js';
-import { getClients } from '../commons/clients.js';
 import {
   awsErrorName,
   ConfigurationError,
@@ -22,8 +20,8 @@ import {
 } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
 import { rememberSecret } from '../commons/redaction.js';
-import { type Config, getConfig } from '../composition/config.js';
-import { getServices, type Services } from '../composition/services.js';
+import type { Config } from '../composition/config.js';
+import type { Services, ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { newRequestId, revoke } from '../core/revoke.js';
@@ -90,18 +88,21 @@ const refuse = (step: string, failure: string, message: string): never => {
   throw new RotationError(step, failure, message);
 };
 
-export const handleRotation = async (event: unknown, context: Context): Promise<RotationResult> => {
+export const handleRotation = async (
+  event: unknown,
+  context: Context,
+  provide: ServicesProvider,
+): Promise<RotationResult> => {
   let step = 'unknown';
   let accountId: string | undefined;
   try {
-    const config = getConfig();
+    const services = provide();
     const parsed = parseRotationEvent(event);
     step = parsed.Step;
-    const { appSecretId } = requireRotationSettings(config);
-    const services = getServices(config);
+    const { appSecretId } = requireRotationSettings(services.config);
     const rotation = new Rotation(
       services,
-      new SecretVersions(getClients().secrets),
+      services.versions,
       appSecretId,
       parsed.SecretId,
       parsed.ClientRequestToken,
@@ -352,9 +353,9 @@ class Rotation {
   }
 
   private async revokeReplaced(accountId: string, replaced: string) {
-    const { config } = this.services;
-    if (config.rotationGraceSeconds > 0 && config.workQueueUrl) {
-      await new WorkQueueSender(getClients().sqs, config.workQueueUrl)
+    const { config, queue } = this.services;
+    if (config.rotationGraceSeconds > 0 && queue) {
+      await queue
         .sendDelayed(
           {
             accountId,

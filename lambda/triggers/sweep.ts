@@ -3,16 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { runIdempotently } from '../adapters/idempotency.js';
 import type { OutcomeStore } from '../adapters/OutcomeStore.js';
 import type { LoadedToken, SecretStore } from '../adapters/secrets/SecretStore.js';
-import { WorkQueueSender } from '../adapters/WorkQueueSender.js';
 import { inBatches } from '../commons/batches.js';
-import { getClients } from '../commons/clients.js';
 import { awsErrorName, InvalidEventError, SecretReadError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import { getConfig } from '../composition/config.js';
-import { getServices } from '../composition/services.js';
+import type { ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { failIfIncomplete } from '../core/incomplete.js';
@@ -172,10 +168,11 @@ async function* jobsOf(
 export const handleSweep = async (
   event: unknown,
   context: Context,
+  provide: ServicesProvider,
 ): Promise<OffboardingSummary> => {
-  const config = getConfig();
+  const services = provide();
+  const { config } = services;
   const runId = sweepRunId(event);
-  const services = getServices(config);
   if (runId) logger.setCorrelationId(runId);
   const rotating = { count: 0 };
   const withRotating = (summary: OffboardingSummary): OffboardingSummary =>
@@ -184,8 +181,8 @@ export const handleSweep = async (
   const work = async (
     pages: Iterable<string[]> | AsyncIterable<string[]>,
   ): Promise<OffboardingSummary> => {
-    if (config.workQueueUrl) {
-      const queue = new WorkQueueSender(getClients().sqs, config.workQueueUrl);
+    const { queue } = services;
+    if (queue) {
       const queued = await queue.sendAll(pages, 'schedule', runId);
       logger.info('sweep fanned out', { runId, queued, rotating: rotating.count });
       return withRotating({ processed: queued, outcomes: {}, queued });
@@ -209,7 +206,8 @@ export const handleSweep = async (
     return withRotating(summary);
   };
 
-  if (!config.idempotencyTableName || !runId) {
+  const { idempotency } = services;
+  if (!idempotency || !runId) {
     return work(accountPages(services.secrets, rotating));
   }
 
@@ -221,9 +219,8 @@ export const handleSweep = async (
   const accounts = createHash('sha256')
     .update([...accountIds].sort().join('\n'))
     .digest('hex');
-  return runIdempotently(
+  return idempotency.run(
     {
-      tableName: config.idempotencyTableName,
       keyPrefix: 'sweep',
       key: { runId, accounts },
       expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,

@@ -4,8 +4,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { InvalidEventError, MessageFailedError } from '../commons/errors.js';
-import { getConfig } from '../composition/config.js';
-import { getServices } from '../composition/services.js';
+import type { ServicesProvider } from '../composition/services.js';
 import { AccountIdSchema } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { newRequestId, revoke } from '../core/revoke.js';
@@ -39,9 +38,9 @@ const parseMessage = (body: string) => {
 export const handleWorkQueue = async (
   event: SQSEvent,
   context: Context,
+  provide: ServicesProvider,
 ): Promise<SQSBatchResponse> => {
-  const config = getConfig();
-  const services = getServices(config);
+  const services = provide();
   const deadline = deadlineOf(context);
 
   // A message fails (and comes back, then goes to the dead-letter queue) when its revocation

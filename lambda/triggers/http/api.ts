@@ -12,13 +12,11 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { runIdempotently } from '../../adapters/idempotency.js';
 import { MAX_HISTORY } from '../../adapters/OutcomeStore.js';
 import { ConfigurationError, OutcomeRecordError } from '../../commons/errors.js';
 import { ACCOUNT_ID_RULE, IDEMPOTENCY_KEY_PATTERN } from '../../commons/interface.js';
 import { logger } from '../../commons/powertools.js';
-import { type Config, getConfig } from '../../composition/config.js';
-import { getServices } from '../../composition/services.js';
+import type { Services, ServicesContext, ServicesProvider } from '../../composition/services.js';
 import { isAccountId } from '../../core/accountId.js';
 import { deadlineOf } from '../../core/deadline.js';
 import type { Outcome, OutcomeRecord } from '../../core/outcome.js';
@@ -71,24 +69,25 @@ const routePath = (event: Event): string => {
 const methodOf = (event: Event): string =>
   (event.requestContext?.http?.method ?? 'GET').toUpperCase();
 
-const route = async (event: Event, context: Context): Promise<Result> => {
+const route = async (event: Event, context: ServicesContext): Promise<Result> => {
+  const provide = context.services;
   const path = routePath(event);
   const method = methodOf(event);
   if (path === '/revocations') {
     if (method !== 'POST') throw methodNotAllowed('POST');
-    return postRevocation(event, context, config());
+    return postRevocation(event, context, servicesOf(provide));
   }
   const match = /^\/revocations\/([^/]+)$/.exec(path);
   if (match?.[1]) {
     if (method !== 'GET') throw methodNotAllowed('GET');
-    return getHistory(event, match[1], config());
+    return getHistory(event, match[1], servicesOf(provide));
   }
   throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path.slice(0, 200)}.`);
 };
 
-const config = (): Config => {
+const servicesOf = (provide: ServicesProvider): Services => {
   try {
-    return getConfig();
+    return provide();
   } catch (error) {
     if (error instanceof ConfigurationError) {
       logger.error('invalid configuration', { variable: error.variable, error: error.message });
@@ -101,7 +100,12 @@ const config = (): Config => {
 const methodNotAllowed = (allowed: string) =>
   new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${allowed} on this path.`, { Allow: allowed });
 
-const postRevocation = async (event: Event, context: Context, cfg: Config): Promise<Result> => {
+const postRevocation = async (
+  event: Event,
+  context: Context,
+  services: Services,
+): Promise<Result> => {
+  const { config: cfg, idempotency } = services;
   const body = parseRevocationBody(event);
   const idempotencyKey = headerOf(event, 'idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -123,7 +127,6 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
   const requestId = requestIdOf(event);
   const actor = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer?.iam
     ?.userArn;
-  const services = getServices(cfg);
 
   const work = async (): Promise<Answer> => {
     let record: OutcomeRecord;
@@ -158,11 +161,10 @@ const postRevocation = async (event: Event, context: Context, cfg: Config): Prom
   let answer: Answer;
   try {
     answer =
-      idempotencyKey === undefined || !cfg.idempotencyTableName
+      idempotencyKey === undefined || !idempotency
         ? await work()
-        : await runIdempotently(
+        : await idempotency.run(
             {
-              tableName: cfg.idempotencyTableName,
               keyPrefix: 'api',
               key: { actor: actor ?? '', idempotencyKey },
               payload,
@@ -196,7 +198,7 @@ const idempotencyHttpError = (error: unknown): HttpError | undefined => {
   return undefined;
 };
 
-const getHistory = async (event: Event, encodedId: string, cfg: Config): Promise<Result> => {
+const getHistory = async (event: Event, encodedId: string, services: Services): Promise<Result> => {
   let accountId: string;
   try {
     accountId = event.pathParameters?.['accountId'] ?? decodeURIComponent(encodedId);
@@ -207,7 +209,7 @@ const getHistory = async (event: Event, encodedId: string, cfg: Config): Promise
     throw new HttpError(400, 'VALIDATION_ERROR', `accountId ${ACCOUNT_ID_RULE}`);
   }
   const limit = parseLimit(event.queryStringParameters?.['limit']);
-  const items = await getServices(cfg).outcomes.history(accountId, limit);
+  const items = await services.outcomes.history(accountId, limit);
   return json(200, { accountId, items });
 };
 
@@ -248,7 +250,7 @@ const logHttpError = (error: unknown): void => {
   }
 };
 
-export const httpApi = middy<Event, Result>()
+export const httpApi = middy<Event, Result, Error, ServicesContext>()
   .use(httpServerErrorMetric())
   .use(responseHeaders())
   .use(httpErrorHandler({ logger: logHttpError, fallbackMessage: INTERNAL_ERROR_BODY }))

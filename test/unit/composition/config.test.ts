@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../lambda/commons/errors.js';
-import { getConfig, parseConfig } from '../../../lambda/composition/config.js';
+import { parseConfig } from '../../../lambda/composition/config.js';
 
 const minimal = { OUTCOME_TABLE_NAME: 'outcomes' };
 
@@ -102,20 +102,5 @@ describe('parseConfig', () => {
     // Assess
     expect(act).toThrow(ConfigurationError);
     expect(act).toThrow(new RegExp(`^${variable}: `));
-  });
-});
-
-describe('getConfig', () => {
-  it('parses once per environment and notices a change', () => {
-    // Prepare
-    const env: Record<string, string> = { ...minimal };
-    // Act
-    const first = getConfig(env);
-    const again = getConfig({ ...env });
-    env['SWEEP_CONCURRENCY'] = '3';
-    const changed = getConfig(env);
-    // Assess
-    expect(again).toBe(first);
-    expect(changed.sweepConcurrency).toBe(3);
   });
 });

@@ -1,13 +1,13 @@
-// AWS SDK clients, created once per process and reused by every invocation (their keep-alive
-// sockets with them). Endpoints come from the standard SDK settings, never from this code.
+// AWS SDK clients, reused by every invocation (their keep-alive sockets with them) while the
+// endpoint settings hold. Endpoints come from the standard SDK settings, never from this code.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { traced } from './tracing.js';
+import { traced } from '../commons/tracing.js';
 
-interface Clients {
+export interface Clients {
   secrets: SecretsManagerClient;
   dynamo: DynamoDBClient;
   documents: DynamoDBDocumentClient;
@@ -15,11 +15,9 @@ interface Clients {
   eventBridge: EventBridgeClient;
 }
 
-let cached: { key: string; clients: Clients } | undefined;
-
 // Settings that change where a client sends requests. Local mode and tests point them at
 // stand-ins; a change rebuilds the clients instead of silently talking to the old endpoint.
-const ENDPOINT_SETTINGS = [
+export const ENDPOINT_SETTINGS = [
   'AWS_REGION',
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
@@ -33,9 +31,7 @@ const ENDPOINT_SETTINGS = [
 // attempt that hears nothing for 3 s (or cannot connect in 1 s) is abandoned, then retried.
 const requestHandler = { connectionTimeout: 1_000, socketTimeout: 3_000 };
 
-export const getClients = (): Clients => {
-  const key = ENDPOINT_SETTINGS.map((name) => process.env[name] ?? '').join('\u0001');
-  if (cached?.key === key) return cached.clients;
+export const createClients = (): Clients => {
   // Writes of outcome records must not be lost to a throttling burst: more, patient attempts.
   const dynamo = traced(new DynamoDBClient({ maxAttempts: 6, requestHandler }));
   const clients: Clients = {
@@ -47,9 +43,10 @@ export const getClients = (): Clients => {
     sqs: traced(new SQSClient({ maxAttempts: 4, requestHandler })),
     eventBridge: traced(new EventBridgeClient({ maxAttempts: 4, requestHandler })),
   };
-  if (cached) {
-    for (const client of Object.values(cached.clients)) client.destroy();
-  }
-  cached = { key, clients };
   return clients;
+};
+
+/** Closes the clients' sockets. */
+export const destroyClients = (clients: Clients): void => {
+  for (const client of Object.values(clients)) client.destroy();
 };
