@@ -17,6 +17,7 @@ import { deadlineOf } from '../core/deadline.js';
 import { failIfIncomplete } from '../core/incomplete.js';
 import { type Summary, summarise } from '../core/outcome.js';
 import { type Job, revokeMany } from '../core/revokeMany.js';
+import { parseEvent } from './parseEvent.js';
 
 export const MAX_ACCOUNTS_PER_EVENT = 10_000;
 /**
@@ -55,15 +56,7 @@ export interface OffboardingSummary extends Summary {
 }
 
 export const parseOffboardingEvent = (event: unknown) => {
-  const result = OffboardingEventSchema.safeParse(event);
-  if (!result.success) {
-    throw new InvalidEventError(
-      `Invalid offboarding event: ${result.error.issues
-        .map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`)
-        .join('; ')}`,
-    );
-  }
-  const { id, detail } = result.data;
+  const { id, detail } = parseEvent(OffboardingEventSchema, event, 'offboarding');
   const listed: [string, unknown][] = [
     ...(detail.accountId !== undefined
       ? [['detail.accountId', detail.accountId] as [string, unknown]]

@@ -12,12 +12,7 @@ import {
   type SecretVersions,
   versionWithStage,
 } from '../adapters/secrets/SecretVersions.js';
-import {
-  awsErrorName,
-  ConfigurationError,
-  InvalidEventError,
-  RotationError,
-} from '../commons/errors.js';
+import { awsErrorName, ConfigurationError, RotationError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
 import { rememberSecret } from '../commons/redaction.js';
 import type { Config } from '../composition/config.js';
@@ -25,6 +20,7 @@ import type { Services, ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { newRequestId, revoke } from '../core/revoke.js';
+import { parseEvent } from './parseEvent.js';
 
 export const ROTATION_FAILED_METRIC = 'RotationFailed';
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -55,17 +51,8 @@ export interface RotationResult {
   revocation?: string;
 }
 
-export const parseRotationEvent = (event: unknown) => {
-  const result = RotationEventSchema.safeParse(event);
-  if (!result.success) {
-    throw new InvalidEventError(
-      `Invalid rotation event: ${result.error.issues
-        .map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`)
-        .join('; ')}`,
-    );
-  }
-  return result.data;
-};
+export const parseRotationEvent = (event: unknown) =>
+  parseEvent(RotationEventSchema, event, 'rotation');
 
 /** Rotation's own settings, checked before any call: a step must not half-happen for want of them. */
 export const requireRotationSettings = (config: Config): { appSecretId: string } => {
