@@ -27,8 +27,24 @@ const HISTORY_UPPER_BOUND = '~';
  * revocations of that version adopt instead of calling again.
  */
 const CLAIM_PREFIX = '~claim#';
+
 /** How long a settled claim is kept for the TTL (`expiresAt`, epoch seconds) to remove it. */
 const SETTLED_CLAIM_TTL_SECONDS = 3600;
+
+/** A claim item: who holds the version until when; the TTL removes it an hour after `endsAtSeconds`. */
+const claimItem = (
+  accountId: string,
+  markerKey: string,
+  owner: string,
+  leaseUntil: number,
+  endsAtSeconds: number,
+) => ({
+  accountId,
+  recordId: `${CLAIM_PREFIX}${markerKey}`,
+  owner,
+  leaseUntil,
+  expiresAt: endsAtSeconds + SETTLED_CLAIM_TTL_SECONDS,
+});
 
 /** What the owner of a claim found, as it tells those that waited for it. */
 export interface SettledClaim {
@@ -249,13 +265,7 @@ export class OutcomeStore {
       const { Attributes } = await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            accountId,
-            recordId: `${CLAIM_PREFIX}${markerKey}`,
-            owner,
-            leaseUntil,
-            expiresAt: Math.ceil(leaseUntil / 1000) + SETTLED_CLAIM_TTL_SECONDS,
-          },
+          Item: claimItem(accountId, markerKey, owner, leaseUntil, Math.ceil(leaseUntil / 1000)),
           ConditionExpression:
             'attribute_not_exists(recordId) OR attribute_exists(settledOutcome) OR leaseUntil < :now',
           ExpressionAttributeValues: { ':now': Date.now() },
@@ -309,12 +319,14 @@ export class OutcomeStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            accountId,
-            recordId: `${CLAIM_PREFIX}${markerKey}`,
-            owner,
             // Released without an outcome: a lease already run out, so the next may claim.
-            leaseUntil: settled === undefined ? 0 : now,
-            expiresAt: Math.floor(now / 1000) + SETTLED_CLAIM_TTL_SECONDS,
+            ...claimItem(
+              accountId,
+              markerKey,
+              owner,
+              settled === undefined ? 0 : now,
+              Math.floor(now / 1000),
+            ),
             ...(settled === undefined
               ? {}
               : {

@@ -26,7 +26,10 @@ export interface SecretVersionValue {
   secretString: string | undefined;
 }
 
-/** The secret of this name or ARN does not exist (or is marked for deletion). */
+/**
+ * The secret (or the version asked for) does not exist. Unlike the revocation path's reading, a
+ * secret marked for deletion is not taken as missing here: rotation must fail on it, not mint.
+ */
 export const isMissingSecret = (error: unknown): boolean =>
   awsErrorName(error) === 'ResourceNotFoundException';
 
