@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ContextKey, readConfig, rotationScheduleProblem } from '../../infra/config.js';
 import { ContextError } from '../../infra/errors.js';
 import { type Synthesized, synthesize } from './synthesize.js';
+import { secretArnOf } from './template.js';
 
 interface Statement {
   Sid?: string;
@@ -42,20 +43,7 @@ const statementsOfRole = (template: Template, roleId: string): Statement[] =>
   ).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 
 /** The ARN pattern of a secret by name, as the template writes it. */
-const secretArn = (name: string) => ({
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':secretsmanager:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      `:secret:${name}-??????`,
-    ],
-  ],
-});
+const secretArn = (name: string) => secretArnOf(`${name}-??????`);
 
 const rotating = {
   rotationAccounts: '["a","b"]',

@@ -59,8 +59,8 @@ export const firing = {
 export const kmsKeyArn =
   'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-/** The ARNs of the secrets under cdk.json's default prefix, as the template writes them. */
-export const secretArns = {
+/** A secrets ARN pattern (`name-??????`, `prefix*`), as the template writes it. */
+export const secretArnOf = (pattern: string) => ({
   'Fn::Join': [
     '',
     [
@@ -70,10 +70,13 @@ export const secretArns = {
       { Ref: 'AWS::Region' },
       ':',
       { Ref: 'AWS::AccountId' },
-      ':secret:meeting/service-accounts/*',
+      `:secret:${pattern}`,
     ],
   ],
-};
+});
+
+/** The ARNs of the secrets under cdk.json's default prefix, as the template writes them. */
+export const secretArns = secretArnOf('meeting/service-accounts/*');
 
 /** The context of the variant stack: every setting the defaults leave alone, changed. */
 export const variantContext = {
