@@ -54,9 +54,11 @@ type Findings = Pick<
 > & { outcome: Outcome };
 
 /** The claim a revocation holds on its secret version while it calls Huawei. */
-interface HeldClaim {
+export interface HeldClaim {
   markerKey: string;
   owner: string;
+  /** Epoch ms: until then no other revocation can take the claim. */
+  leaseUntil: number;
   /** The version was never claimed before: nobody can have revoked it since the look-up. */
   fresh?: boolean;
 }
@@ -90,13 +92,10 @@ export const findOutcome = async (
   return { request, findings, started, ...(held.claim ? { claim: held.claim } : {}) };
 };
 
-/** Writes the record of an outcome, then counts, announces and logs it. */
-export const record = async (
-  { request, findings, started, claim }: FoundOutcome,
-  services: Services,
-): Promise<OutcomeRecord> => {
+/** The record of an outcome, as it is about to be written. */
+export const outcomeRecordOf = ({ request, findings, started }: FoundOutcome): OutcomeRecord => {
   const recordedAt = new Date().toISOString();
-  const item: OutcomeRecord = {
+  return {
     accountId: request.accountId,
     // Unique per write, whatever the request id and however close in time: callers may reuse an
     // X-Request-ID, and two records of one millisecond must never share a key.
@@ -115,6 +114,19 @@ export const record = async (
       rotationCancelled: request.rotationCancelled,
     }),
   };
+};
+
+/** What the owner of a claim tells those that waited for it, once its record is written. */
+export const settledOf = (item: OutcomeRecord): SettledClaim => ({
+  outcome: item.outcome,
+  requestId: item.requestId,
+  ...defined({ upstreamStatus: item.upstreamStatus, upstreamErrorCode: item.upstreamErrorCode }),
+});
+
+/** Writes the record of an outcome, then counts, announces and logs it. */
+export const record = async (found: FoundOutcome, services: Services): Promise<OutcomeRecord> => {
+  const item = outcomeRecordOf(found);
+  const { claim } = found;
   try {
     await services.outcomes.record(item);
   } catch (error) {
@@ -124,15 +136,19 @@ export const record = async (
     throw error;
   }
   if (claim) {
-    await services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, {
-      outcome: item.outcome,
-      requestId: item.requestId,
-      ...defined({
-        upstreamStatus: item.upstreamStatus,
-        upstreamErrorCode: item.upstreamErrorCode,
-      }),
-    });
+    await services.outcomes.settleClaim(
+      item.accountId,
+      claim.markerKey,
+      claim.owner,
+      settledOf(item),
+    );
   }
+  announce(item, services);
+  return item;
+};
+
+/** Counts, announces and logs an outcome whose record is written. */
+export const announce = (item: OutcomeRecord, services: Services): void => {
   count(item.trigger, item.outcome);
   services.events?.add(item);
   logger.info('revocation recorded', {
@@ -147,7 +163,6 @@ export const record = async (
     verified: item.verified,
     durationMs: item.durationMs,
   });
-  return item;
 };
 
 const decideAndCall = async (
@@ -306,7 +321,9 @@ const takeTurn = async (
           (request.deadline ?? Number.POSITIVE_INFINITY) + 2000,
         );
         const claimed = await outcomes.claim(accountId, markerKey, owner, leaseUntil);
-        if (claimed) return { claim: { markerKey, owner, fresh: claimed === 'fresh' } };
+        if (claimed) {
+          return { claim: { markerKey, owner, leaseUntil, fresh: claimed === 'fresh' } };
+        }
       }
       const state = await outcomes.readClaim(accountId, markerKey);
       if (state.state === 'settled') return { adopted: adopt(state.settled) };

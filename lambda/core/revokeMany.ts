@@ -4,17 +4,13 @@
 // the worker already moves on, and no new revocation started once the invocation's time runs short.
 import pMap from 'p-map';
 import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
+import { WRITE_BATCH } from '../adapters/OutcomeStore.js';
 import { OutcomeRecordError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
 import type { Services } from '../composition/services.js';
+import { OutcomeWriter } from './OutcomeWriter.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
-import {
-  type FoundOutcome,
-  findOutcome,
-  newRequestId,
-  type RevocationRequest,
-  record,
-} from './revoke.js';
+import { type FoundOutcome, findOutcome, newRequestId, type RevocationRequest } from './revoke.js';
 
 export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & { requestId?: string };
 
@@ -95,34 +91,31 @@ export const revokeMany = async (
     unauthorized: 0,
   };
   let trigger: Trigger | undefined;
-  // Record writes run beside the upstream calls; bounded, so a slow table applies back-pressure.
-  const writing = new Set<Promise<void>>();
-  const maxWriting = concurrency * 2;
+  /** Accounts not started: recorded FAILED, but named once, as not started. */
+  const uncounted = new Set<string>();
+  // Records are written in batches beside the upstream calls; the backlog is bounded, so that a
+  // slow table applies back-pressure.
+  const writer = new OutcomeWriter(services, {
+    recorded: (item) => {
+      result.outcomes.push(item.outcome);
+      trigger = item.trigger;
+      if (calledUpstream(item)) result.called += 1;
+      if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
+      if (item.outcome === 'FAILED' && !uncounted.has(item.accountId)) {
+        result.failed.push(item.accountId);
+      }
+    },
+    unrecorded: (accountId) => {
+      logger.error('outcome not recorded', { accountId });
+      result.unrecorded.push(accountId);
+    },
+  });
+  const maxBacklog = Math.max(concurrency * 2, 4 * WRITE_BATCH);
   // Upstream attempts in flight: at most `concurrency`, fewer after 429 answers, back up on success.
   const gate = new AttemptGate(concurrency);
   // While a slot's call is in flight the next revocation reads its marker and claims its version,
   // so that the claim's round trip is off the critical path; bounded by the current limit.
   const ready = new ReadySlots(() => gate.limit);
-
-  const write = (found: FoundOutcome, { countFailed } = { countFailed: true }) => {
-    const { accountId } = found.request;
-    const done: Promise<void> = record(found, services).then(
-      (item) => {
-        result.outcomes.push(item.outcome);
-        trigger = item.trigger;
-        if (calledUpstream(item)) result.called += 1;
-        if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
-        if (item.outcome === 'FAILED' && countFailed) result.failed.push(accountId);
-      },
-      (error: unknown) => {
-        if (!(error instanceof OutcomeRecordError)) throw error;
-        logger.error('outcome not recorded', { accountId, error: error.message });
-        result.unrecorded.push(accountId);
-      },
-    );
-    const tracked = done.finally(() => writing.delete(tracked));
-    writing.add(tracked);
-  };
 
   try {
     await pMap(
@@ -169,7 +162,7 @@ export const revokeMany = async (
             free();
           }
         }
-        while (writing.size >= maxWriting) await Promise.race(writing);
+        await writer.room(maxBacklog);
         // Its turn at the gate came too late for an attempt: not started, like the above.
         const turnTooLate =
           !late &&
@@ -177,7 +170,8 @@ export const revokeMany = async (
           found.findings.failure === 'deadline' &&
           found.findings.attempts === 0;
         if (turnTooLate) result.notStarted.push(job.accountId);
-        write(found, { countFailed: !late && !turnTooLate });
+        if (late || turnTooLate) uncounted.add(job.accountId);
+        writer.add(found);
       },
       // Workers beyond the upstream slots: those getting ready, and those waiting out a 429's
       // Retry-After (which holds no slot). The gate and the ready slots do the bounding.
@@ -185,7 +179,7 @@ export const revokeMany = async (
     );
   } finally {
     // Every outcome reached is recorded (or reported unrecorded) before anything is answered.
-    await Promise.allSettled([...writing]);
+    await writer.drain();
   }
   if (gate.throttledAttempts > 0) {
     logger.warn('Huawei throttled this invocation; its concurrency adapted', {

@@ -39,6 +39,10 @@ const post = async (accountId: string, headers: Record<string, string> = {}) => 
 
 const failRecordWrites = (fault: Fault, times?: number) =>
   proxy.inject({ target: PUT_ITEM, when: isRecord, fault, ...(times ? { times } : {}) });
+/** Offboarding and the sweep write their records in batches. */
+const BATCH_WRITE = 'DynamoDB_20120810.BatchWriteItem';
+const failBatchWrites = (fault: Fault, times?: number) =>
+  proxy.inject({ target: BATCH_WRITE, when: isRecord, fault, ...(times ? { times } : {}) });
 
 beforeAll(async () => {
   h = await startHarness();
@@ -231,24 +235,26 @@ describe('DynamoDB faults under the event triggers', () => {
   it('offboarding: a transient throttle is retried and the summary counts the recorded outcome', async () => {
     // Prepare
     h.addAccount('leaver-hot', newToken());
-    failRecordWrites(throttled(), 1);
+    failBatchWrites(throttled(), 1);
     // Act
     const summary = await h.invoke(offboardingEvent({ accountId: 'leaver-hot' }));
     // Assess
     expect(summary).toEqual({ processed: 1, outcomes: { REVOKED: 1 } });
     expect(await recordsOf(h, 'leaver-hot')).toHaveLength(1);
+    expect(proxy.requestsFor(BATCH_WRITE, isRecord).map((r) => r.fault)).toContain('error');
   });
 
   it('offboarding: throws, naming the account as unrecorded, when the record cannot be written', async () => {
     // Prepare
     h.addAccount('leaver-ok', newToken());
     h.addAccount('leaver-lost', newToken());
-    failRecordWrites(unavailable());
+    failBatchWrites(unavailable());
     // Act
     const act = h.invoke(offboardingEvent({ accountIds: ['leaver-ok', 'leaver-lost'] }));
     // Assess: never a success summary without the records
     await expect(act).rejects.toThrow(/unrecorded 2.*leaver-(ok|lost), leaver-(ok|lost)/);
     expect(await allRecords(h)).toHaveLength(0);
+    expect(proxy.requestsFor(BATCH_WRITE, isRecord).length).toBeGreaterThan(0);
   });
 
   it('work queue: lists exactly the message whose record could not be written', async () => {
@@ -291,10 +297,10 @@ describe('DynamoDB faults under the event triggers', () => {
   it('sweep: throws after the others are recorded when one record cannot be written', async () => {
     // Prepare
     for (const id of ['sw-1', 'sw-2', 'sw-3']) h.addAccount(id, newToken());
+    // The three records go out in one batch: DynamoDB refuses sw-2's every time.
     proxy.inject({
-      target: PUT_ITEM,
-      when: (body) => isRecord(body) && body.includes('"sw-2"'),
-      fault: internalError(),
+      target: BATCH_WRITE,
+      fault: { kind: 'refuse', item: (item) => item['accountId'] === 'sw-2' && 'outcome' in item },
     });
     // Act
     const act = h.invoke(scheduleEvent());

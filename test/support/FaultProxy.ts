@@ -20,7 +20,12 @@ export type Fault =
   /** Destroys the socket without answering, before forwarding. */
   | { kind: 'reset' }
   /** Never answers, never forwards: the connection stays open, silent, until the proxy stops. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * BatchWriteItem only: forwards the request without the puts `item` matches and answers those as
+   * `UnprocessedItems`, as DynamoDB does with the puts it could not write.
+   */
+  | { kind: 'refuse'; item: (item: Record<string, unknown>) => boolean };
 
 const DYNAMODB = 'com.amazonaws.dynamodb.v20120810';
 
@@ -131,6 +136,10 @@ export class FaultProxy {
       sendError(res, rule.fault.status, rule.fault.type, rule.fault.message);
       return;
     }
+    if (rule?.fault.kind === 'refuse') {
+      await this.#refuse(req, text, rule.fault.item, res);
+      return;
+    }
     const answer = await this.#forward(req, body);
     if (rule?.fault.kind === 'lostAnswer') {
       // The service did the work; the caller only learns that something went wrong.
@@ -153,12 +162,54 @@ export class FaultProxy {
     return undefined;
   }
 
+  async #refuse(
+    req: IncomingMessage,
+    text: string,
+    matches: (item: Record<string, unknown>) => boolean,
+    res: ServerResponse,
+  ): Promise<void> {
+    type Put = { PutRequest: { Item: Record<string, unknown> } };
+    const request = JSON.parse(text) as { RequestItems: Record<string, Put[]> };
+    const kept: Record<string, Put[]> = {};
+    const refused: Record<string, Put[]> = {};
+    for (const [table, puts] of Object.entries(request.RequestItems)) {
+      // Items travel in DynamoDB's JSON ({"S": "..."}): matched on their plain values.
+      const plain = (put: Put) =>
+        Object.fromEntries(
+          Object.entries(put.PutRequest.Item).map(([k, v]) => [k, Object.values(v as object)[0]]),
+        );
+      const out = puts.filter((put) => matches(plain(put)));
+      const rest = puts.filter((put) => !matches(plain(put)));
+      if (out.length > 0) refused[table] = out;
+      if (rest.length > 0) kept[table] = rest;
+    }
+    if (Object.keys(kept).length > 0) {
+      const answer = await this.#forward(req, Buffer.from(JSON.stringify({ RequestItems: kept })));
+      if (answer.status !== 200) {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        return;
+      }
+    }
+    const body = JSON.stringify({ UnprocessedItems: refused });
+    res.writeHead(200, {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'Content-Length': Buffer.byteLength(body),
+      'x-amzn-RequestId': crypto.randomUUID(),
+    });
+    res.end(body);
+  }
+
   #forward(
     req: IncomingMessage,
     body: Buffer,
   ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const headers = { ...req.headers, host: this.#upstream.host };
+      const headers = {
+        ...req.headers,
+        host: this.#upstream.host,
+        'content-length': String(body.length),
+      };
       const outgoing = request(
         {
           host: this.#upstream.hostname,
