@@ -45,6 +45,17 @@ const warnIfAllUnauthorized = (result: ManyResult, trigger: Trigger | undefined)
 
 const calledUpstream = (item: OutcomeRecord): boolean => item.attempts > 0;
 
+/** Says, once per invocation, that Huawei pushed back and how far the concurrency came down. */
+export const warnIfThrottled = (gate: AttemptGate): void => {
+  if (gate.throttledAttempts === 0) return;
+  logger.warn('Huawei throttled this invocation; its concurrency adapted', {
+    throttledAttempts: gate.throttledAttempts,
+    lowestConcurrency: gate.lowest,
+    finalConcurrency: gate.limit,
+    configuredConcurrency: gate.max,
+  });
+};
+
 /**
  * Whether it is too late to start a revocation: one full attempt must still fit, as the retry
  * policy demands (later attempts are cut by the deadline inside the call).
@@ -181,14 +192,7 @@ export const revokeMany = async (
     // Every outcome reached is recorded (or reported unrecorded) before anything is answered.
     await writer.drain();
   }
-  if (gate.throttledAttempts > 0) {
-    logger.warn('Huawei throttled this invocation; its concurrency adapted', {
-      throttledAttempts: gate.throttledAttempts,
-      lowestConcurrency: gate.lowest,
-      finalConcurrency: gate.limit,
-      configuredConcurrency: concurrency,
-    });
-  }
+  warnIfThrottled(gate);
   warnIfAllUnauthorized(result, trigger);
   return result;
 };

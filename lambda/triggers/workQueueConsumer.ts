@@ -3,11 +3,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
 import { InvalidEventError, MessageFailedError } from '../commons/errors.js';
 import type { ServicesProvider } from '../composition/services.js';
 import { AccountIdSchema } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { newRequestId, revoke } from '../core/revoke.js';
+import { warnIfThrottled } from '../core/revokeMany.js';
 import { isUuid } from './http/requestId.js';
 
 export const WorkMessageSchema = z.object({
@@ -42,6 +44,9 @@ export const handleWorkQueue = async (
 ): Promise<SQSBatchResponse> => {
   const services = provide();
   const deadline = deadlineOf(context);
+  // The batch's messages share one adaptive gate, as a sweep's accounts do: at most
+  // SWEEP_CONCURRENCY upstream attempts at once, fewer while Huawei answers 429.
+  const gate = new AttemptGate(services.config.sweepConcurrency);
 
   // A message fails (and comes back, then goes to the dead-letter queue) when its revocation
   // ended FAILED, its outcome could not be recorded, or it is not a valid work message.
@@ -54,6 +59,7 @@ export const handleWorkQueue = async (
         requestId: isUuid(message.requestId) ? message.requestId : newRequestId(),
         correlationId: message.correlationId ?? record.messageId,
         deadline,
+        gate,
         ...(message.secretVersionId ? { secretVersionId: message.secretVersionId } : {}),
       },
       services,
@@ -66,9 +72,11 @@ export const handleWorkQueue = async (
     return outcome.outcome;
   };
 
-  return processPartialResponse(event, revokeMessage, processor, {
+  const answer = await processPartialResponse(event, revokeMessage, processor, {
     context,
     // The contract's answer lists the failed messages, even when that is all of them.
     throwOnFullBatchFailure: false,
   });
+  warnIfThrottled(gate);
+  return answer;
 };

@@ -3,6 +3,7 @@
 // time, but neither admits one kind of task under a lower bound than the other (the retry of a
 // throttled attempt waits for the safe level), and no npm package does AIMD on 429 answers.
 import {
+  type Admission,
   admit,
   afterServed,
   afterThrottled,
@@ -14,14 +15,13 @@ import {
 /** What became of an admitted attempt: served, throttled (429), or neither (a fault, a 5xx). */
 export type AttemptVerdict = 'served' | 'throttled' | 'neutral';
 
-export interface AttemptPermit {
-  readonly ticket: number;
-}
+export type AttemptPermit = Readonly<Admission>;
 
 /** What MeetingClient needs of a gate: wait for a turn, then say how the attempt went. */
 export interface UpstreamGate {
   acquire(retryOfThrottled: boolean): Promise<AttemptPermit>;
-  release(permit: AttemptPermit, verdict: AttemptVerdict): void;
+  /** `retryAfterMs`: what a throttled attempt's answer asked to wait, when it said. */
+  release(permit: AttemptPermit, verdict: AttemptVerdict, retryAfterMs?: number): void;
 }
 
 interface Waiter {
@@ -34,17 +34,25 @@ export class AttemptGate implements UpstreamGate {
   #inFlight = 0;
   readonly #retries: Waiter[] = [];
   readonly #fresh: Waiter[] = [];
-  /** The lowest limit reached, for the logs. */
+  /** The lowest limit a throttled attempt brought it to (the configured one until then), for the logs. */
   lowest: number;
   throttledAttempts = 0;
 
-  constructor(max: number) {
+  constructor(
+    max: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#state = initialLimit(max);
-    this.lowest = this.#state.limit;
+    this.lowest = this.#state.max;
   }
 
   get limit(): number {
     return this.#state.limit;
+  }
+
+  /** The configured concurrency: the limit never grows past it. */
+  get max(): number {
+    return this.#state.max;
   }
 
   acquire(retryOfThrottled: boolean): Promise<AttemptPermit> {
@@ -54,12 +62,12 @@ export class AttemptGate implements UpstreamGate {
     });
   }
 
-  release(permit: AttemptPermit, verdict: AttemptVerdict): void {
-    if (verdict === 'served') this.#state = afterServed(this.#state, this.#inFlight);
+  release(permit: AttemptPermit, verdict: AttemptVerdict, retryAfterMs?: number): void {
+    if (verdict === 'served') this.#state = afterServed(this.#state, this.#inFlight, this.now());
     this.#inFlight -= 1;
     if (verdict === 'throttled') {
       this.throttledAttempts += 1;
-      this.#state = afterThrottled(this.#state, permit.ticket);
+      this.#state = afterThrottled(this.#state, permit, this.now(), retryAfterMs);
       this.lowest = Math.min(this.lowest, this.#state.limit);
     }
     this.#pump();
@@ -72,10 +80,10 @@ export class AttemptGate implements UpstreamGate {
       const next = line[0];
       if (!next || !mayAdmit(this.#state, this.#inFlight, next.retryOfThrottled)) return;
       line.shift();
-      const [ticket, state] = admit(this.#state);
+      const [admission, state] = admit(this.#state, this.#inFlight);
       this.#state = state;
       this.#inFlight += 1;
-      next.admitted({ ticket });
+      next.admitted(admission);
     }
   }
 }

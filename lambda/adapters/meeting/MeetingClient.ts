@@ -252,10 +252,12 @@ export class MeetingClient {
   ) {
     const { maxAttempts, timeoutMs, retryBaseMs } = this.options;
     let attempts = 0;
+    /** Attempts that count towards maxAttempts. */
+    let counted = 0;
     let upstreamMs = 0;
     let delayMs = 0;
     let last: { result: AttemptResult; classification: Classification } | undefined;
-    while (attempts < maxAttempts) {
+    while (counted < maxAttempts) {
       if (!canStartAttempt(Date.now(), delayMs, timeoutMs, deadline)) break;
       if (delayMs > 0) await sleep(delayMs);
       // The wait for a turn holds no slot, and a turn that came too late is given back unused.
@@ -277,12 +279,21 @@ export class MeetingClient {
         if (permit) gate?.release(permit, 'neutral');
         throw error;
       }
-      if (permit) gate?.release(permit, verdictOf(result));
+      const retryAfterMs = result.kind === 'response' ? result.retryAfterMs : undefined;
+      if (permit) gate?.release(permit, verdictOf(result), retryAfterMs);
       upstreamMs += performance.now() - started;
       const classification = classify(result);
       last = { result, classification };
       if (!retryable(result)) break;
-      const retryAfterMs = result.kind === 'response' ? result.retryAfterMs : undefined;
+      // Behind a gate, a 429 that says when to come back is the invocation's own crowding, which
+      // the gate corrects: it costs the account a wait, never one of its attempts, while the
+      // deadline (which always bounds the loop there) allows another.
+      const crowded =
+        gate !== undefined &&
+        deadline !== undefined &&
+        throttledBy(result) &&
+        retryAfterMs !== undefined;
+      if (!crowded) counted += 1;
       delayMs = nextDelayMs(attempts, retryBaseMs, retryAfterMs, this.options.random);
     }
     return { last, attempts, upstreamMs };
@@ -521,9 +532,12 @@ const parseMinted = (
 };
 
 /** How an attempt feeds the adaptive limit: a 429 shrinks it, any other answer grows it. */
+const throttledBy = (result: AttemptResult): boolean =>
+  result.kind === 'response' && result.status === 429;
+
 const verdictOf = (result: AttemptResult): AttemptVerdict => {
   if (result.kind !== 'response') return 'neutral';
-  if (result.status === 429) return 'throttled';
+  if (throttledBy(result)) return 'throttled';
   return result.status >= 500 ? 'neutral' : 'served';
 };
 

@@ -1,21 +1,24 @@
-// How many upstream attempts one invocation lets run at once: additive increase, multiplicative
-// decrease (AIMD), driven by Huawei's throttling answers (429), with slower probing at and above
-// the level last throttled. Pure: the state goes in, the next
-// state comes out; AttemptGate.ts applies it to real attempts.
+// How many upstream attempts one invocation lets run at once, driven by Huawei's throttling
+// answers (429): slow start, then a decrease to what the upstream demonstrably accepted, and
+// probing past the level it last throttled only now and then, so that few attempts (each costing
+// its account a Retry-After) are throttled. Pure: the state goes in, the next state comes out;
+// AttemptGate.ts applies it to real attempts.
 
-/** The limit shrinks to this share of itself on a throttled attempt. */
-export const DECREASE_FACTOR = 0.75;
+/** A decrease never takes the limit below this share of itself, however low the evidence says. */
+export const FLOOR_FACTOR = 0.5;
 /**
- * At or above the level that was last throttled, growing by one takes this many windows instead
- * of one: the limit climbs back fast to just below where the upstream pushed back, then probes
- * past it rarely, so that few attempts (each costing its account a Retry-After) are throttled.
+ * After a throttled attempt the limit grows back to the level that was throttled only once this
+ * many Retry-After periods have passed, and then one step per such interval: a probe that fails
+ * costs one account a Retry-After, and a sweep's tail should not end waiting one out.
  */
-export const PROBE_WINDOWS = 8;
+export const PROBE_PERIODS = 4;
+/** The Retry-After assumed when a 429 gives none (Huawei's gateway asks for 2-5 s, the simulator 1 s). */
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
 /**
  * Slow start, as TCP's: the limit starts here (or at `max`, when lower) and grows by one per
- * attempt served, doubling each window, until the first throttled attempt; then it is AIMD. A
- * sweep reaches its configured concurrency within a few round trips without a first burst of
- * `max` attempts at an upstream that may refuse most of them.
+ * attempt served, doubling each window, until the first throttled attempt. A sweep reaches its
+ * configured concurrency within a few round trips without a first burst of `max` attempts at an
+ * upstream that may refuse most of them.
  */
 export const INITIAL_LIMIT = 4;
 
@@ -31,7 +34,10 @@ export interface LimitState {
   safe: number;
   /** Successes counted towards the next +1 (one per full window of `limit` successes). */
   credit: number;
-  /** The limit at the last throttled attempt (above `max` until one): growth slows below it. */
+  /**
+   * The attempts in flight (itself included) when the last throttled attempt was admitted: the
+   * level the upstream refused (above `max` until one). Growing to it is a probe.
+   */
   ceiling: number;
   /** Attempts admitted so far: each admitted attempt gets the next number as its ticket. */
   admitted: number;
@@ -40,6 +46,16 @@ export interface LimitState {
    * under the old limit, which was already cut for it: one cut per window, as TCP does.
    */
   lastDecrease: number;
+  /** Epoch ms before which the limit does not probe (grow to `ceiling` or past it). */
+  probeAt: number;
+  /** Ms between probes: PROBE_PERIODS of the last throttled attempt's Retry-After. */
+  probeEvery: number;
+}
+
+/** An admitted attempt: its ticket, and the attempts in flight once it was admitted (itself included). */
+export interface Admission {
+  ticket: number;
+  inFlight: number;
 }
 
 export const initialLimit = (max: number): LimitState => {
@@ -52,6 +68,8 @@ export const initialLimit = (max: number): LimitState => {
     ceiling: top + 1,
     admitted: 0,
     lastDecrease: 0,
+    probeAt: 0,
+    probeEvery: 0,
   };
 };
 
@@ -59,10 +77,13 @@ export const initialLimit = (max: number): LimitState => {
 export const mayAdmit = (state: LimitState, inFlight: number, retryOfThrottled: boolean): boolean =>
   inFlight < (retryOfThrottled ? Math.min(state.limit, state.safe) : state.limit);
 
-/** Admits an attempt: returns its ticket and the state counting it. */
-export const admit = (state: LimitState): [ticket: number, next: LimitState] => {
+/** Admits an attempt while `inFlight` others run: returns its admission and the state counting it. */
+export const admit = (state: LimitState, inFlight: number): [Admission, LimitState] => {
   const ticket = state.admitted + 1;
-  return [ticket, { ...state, admitted: ticket }];
+  return [
+    { ticket, inFlight: inFlight + 1 },
+    { ...state, admitted: ticket },
+  ];
 };
 
 /**
@@ -70,28 +91,49 @@ export const admit = (state: LimitState): [ticket: number, next: LimitState] => 
  * `inFlight` counts the attempts in flight as it ended, itself included: a success while less
  * than half the limit was used proves nothing about a higher one and grows nothing (RFC 7661's
  * rule for TCP), so a sweep held back by something else never drifts far above what it uses.
+ * A probe (growing to the level last throttled, or past it) waits for `probeAt`, and sets the next.
  */
-export const afterServed = (state: LimitState, inFlight: number): LimitState => {
+export const afterServed = (state: LimitState, inFlight: number, now: number): LimitState => {
   if (inFlight * 2 < state.limit) return state;
   if (state.limit >= state.max) return state.credit === 0 ? state : { ...state, credit: 0 };
   const slowStart = state.lastDecrease === 0;
   if (slowStart) return { ...state, limit: state.limit + 1, credit: 0 };
-  const credit = state.credit + 1;
-  const window = state.limit + 1 >= state.ceiling ? state.limit * PROBE_WINDOWS : state.limit;
-  if (credit < window) return { ...state, credit };
-  return { ...state, limit: state.limit + 1, credit: 0 };
+  const credit = Math.min(state.credit + 1, state.limit);
+  if (credit < state.limit) return { ...state, credit };
+  const probe = state.limit + 1 >= state.ceiling;
+  // A full window waits for the time to probe with its credit kept.
+  if (probe && now < state.probeAt) return state.credit === credit ? state : { ...state, credit };
+  return {
+    ...state,
+    limit: state.limit + 1,
+    credit: 0,
+    ...(probe ? { probeAt: now + state.probeEvery } : {}),
+  };
 };
 
-/** An attempt answered 429: the limit shrinks, once for all the attempts sent under it. */
-export const afterThrottled = (state: LimitState, ticket: number): LimitState => {
+/**
+ * An attempt answered 429: the limit comes down to what the upstream accepted when it was
+ * admitted (the others then in flight), never below FLOOR_FACTOR of itself, and only once for all
+ * the attempts sent under the old limit. A failed probe thus costs one step, not a quarter.
+ */
+export const afterThrottled = (
+  state: LimitState,
+  { ticket, inFlight }: Admission,
+  now: number,
+  retryAfterMs: number = DEFAULT_RETRY_AFTER_MS,
+): LimitState => {
   if (ticket <= state.lastDecrease) return state;
-  const limit = Math.max(1, Math.floor(state.limit * DECREASE_FACTOR));
+  const floor = Math.max(1, Math.floor(state.limit * FLOOR_FACTOR));
+  const limit = Math.min(state.limit, Math.max(floor, inFlight - 1));
+  const probeEvery = PROBE_PERIODS * retryAfterMs;
   return {
     ...state,
     limit,
     safe: limit,
     credit: 0,
-    ceiling: state.limit,
+    ceiling: Math.max(limit + 1, inFlight),
     lastDecrease: state.admitted,
+    probeAt: now + probeEvery,
+    probeEvery,
   };
 };
