@@ -4,6 +4,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AttemptGate } from '../../lambda/adapters/meeting/AttemptGate.js';
 import { MeetingClient } from '../../lambda/adapters/meeting/MeetingClient.js';
 import { MeetingSimulator } from '../../local/MeetingSimulator.js';
 
@@ -118,6 +119,29 @@ describe('MeetingClient', () => {
       failure: 'http-429',
     });
     expect(sim.callsFor('tok-later')).toHaveLength(1);
+  });
+
+  it('behind a gate, spends no attempt on a 429 that says when to come back, while the deadline allows', async () => {
+    // Prepare: three 429s with Retry-After, then a 200; three attempts allowed
+    const throttledThrice = [
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 200 },
+    ];
+    sim.script('tok-crowded-gated', throttledThrice);
+    sim.script('tok-crowded-ungated', throttledThrice);
+    const deadline = Date.now() + 10_000;
+    // Act
+    const gated = await client.logout('tok-crowded-gated', {
+      requestId,
+      deadline,
+      gate: new AttemptGate(4),
+    });
+    const ungated = await client.logout('tok-crowded-ungated', { requestId, deadline });
+    // Assess: the gated call gets through; without a gate the 429s use up its attempts
+    expect(gated).toMatchObject({ outcome: 'REVOKED', attempts: 4 });
+    expect(ungated).toMatchObject({ outcome: 'FAILED', attempts: 3, upstreamStatus: 429 });
   });
 
   it('validates: dead on 401, alive on 200, unknown when upstream cannot say', async () => {
