@@ -19,8 +19,6 @@ import {
  * record is off the critical path, but those waiting on its claim wait for it too.
  */
 export const LINGER_MS = 20;
-/** BatchWriteItem calls in flight at once. */
-const MAX_CALLS = 4;
 /**
  * A settlement goes into a batch (which takes no condition) only while this much of its owner's
  * lease is left: enough for the batch call and its retries and for clocks that disagree a little.
@@ -56,9 +54,14 @@ export class OutcomeWriter {
   #draining = false;
   #room: (() => void)[] = [];
 
+  /**
+   * `maxCalls`: BatchWriteItem calls in flight at once. Enough to keep up with the revocations:
+   * one call carries about eight, and a busy table answers it in tens of milliseconds.
+   */
   constructor(
     private readonly services: Services,
     private readonly callbacks: WriterCallbacks,
+    private readonly maxCalls = 4,
   ) {}
 
   /** Records queued or being written. */
@@ -92,7 +95,7 @@ export class OutcomeWriter {
   }
 
   #pump(): void {
-    while (this.#calls.size < MAX_CALLS && this.#queued() > 0) {
+    while (this.#calls.size < this.maxCalls && this.#queued() > 0) {
       const puts = this.#settlements.length + this.#records.reduce((n, p) => n + putsOf(p), 0);
       if (puts < WRITE_BATCH && !this.#lingered && !this.#draining) {
         // Not a full batch yet: wait a moment for more, then send what there is.

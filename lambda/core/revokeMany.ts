@@ -106,21 +106,25 @@ export const revokeMany = async (
   const uncounted = new Set<string>();
   // Records are written in batches beside the upstream calls; the backlog is bounded, so that a
   // slow table applies back-pressure.
-  const writer = new OutcomeWriter(services, {
-    recorded: (item) => {
-      result.outcomes.push(item.outcome);
-      trigger = item.trigger;
-      if (calledUpstream(item)) result.called += 1;
-      if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
-      if (item.outcome === 'FAILED' && !uncounted.has(item.accountId)) {
-        result.failed.push(item.accountId);
-      }
+  const writer = new OutcomeWriter(
+    services,
+    {
+      recorded: (item) => {
+        result.outcomes.push(item.outcome);
+        trigger = item.trigger;
+        if (calledUpstream(item)) result.called += 1;
+        if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
+        if (item.outcome === 'FAILED' && !uncounted.has(item.accountId)) {
+          result.failed.push(item.accountId);
+        }
+      },
+      unrecorded: (accountId) => {
+        logger.error('outcome not recorded', { accountId });
+        result.unrecorded.push(accountId);
+      },
     },
-    unrecorded: (accountId) => {
-      logger.error('outcome not recorded', { accountId });
-      result.unrecorded.push(accountId);
-    },
-  });
+    Math.max(4, Math.ceil(concurrency / 8)),
+  );
   const maxBacklog = Math.max(concurrency * 2, 4 * WRITE_BATCH);
   // Upstream attempts in flight: at most `concurrency`, fewer after 429 answers, back up on success.
   const gate = new AttemptGate(concurrency);
