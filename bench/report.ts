@@ -424,8 +424,8 @@ const sweepSection = (r: Results, hs: SweepSummary, ds: SweepSummary): string =>
     ]),
   ]);
   return `Each run in a fresh child process, order ${r.settings.sweepOrder.join(', ')}; peak RSS is the child's \`process.resourceUsage().maxRSS\`. Ideal time N × latency / concurrency = ${ms(hs.runs > 0 ? hs.idealMs : ds.idealMs, 0)}; efficiency is ideal / wall.
-The handler runs a schedule event inline (no \`WORK_QUEUE_URL\`) with 900 s of remaining time; the direct implementation lists, reads 20 secrets per BatchGetSecretValue (the next batch read while the queue runs low)
-and runs ${first.concurrency} revocations at once with the same per-account calls. Every run is checked: every token dead upstream, one \`REVOKED\` record per account in the table.
+The handler runs a schedule event inline (no \`WORK_QUEUE_URL\`) with 900 s of remaining time: per account a conditional claim and the DELETE, with the markers looked up 20 per BatchGetItem and the records, markers and claim settlements written 25 per BatchWriteItem. The direct implementation lists, reads 20 secrets per BatchGetSecretValue (the next batch read while the queue runs low)
+and runs ${first.concurrency} revocations at once, each with calls of its own (marker GetItem, DELETE, record and marker PutItem; no claim). Every run is checked: every token dead upstream, one \`REVOKED\` record per account in the table.
 
 ${summary}
 
