@@ -21,8 +21,10 @@ import {
 export const LINGER_MS = 20;
 /**
  * A settlement goes into a batch (which takes no condition) only while this much of its owner's
- * lease is left: enough for the batch call and its retries and for clocks that disagree a little.
- * Closer to the end it is a conditional write of its own, as `record` makes it.
+ * lease is left: enough for the batch call and its retries and for clocks that disagree a little,
+ * so that no one else can have taken the claim over by the time it lands. Closer to the end it is
+ * a conditional write of its own, as `record` makes it. (Even a batch settlement landing late
+ * would only tell waiters an outcome that is recorded; the next claimer still finds the marker.)
  */
 export const SETTLE_MARGIN_MS = 20_000;
 
@@ -48,10 +50,14 @@ export class OutcomeWriter {
   readonly #calls = new Set<Promise<void>>();
   /** Records queued or being written. */
   #backlog = 0;
+  /** Puts the queued records take. */
+  #recordPuts = 0;
   #timer: NodeJS.Timeout | undefined;
   /** The first of the queued outcomes has waited long enough: what there is goes out. */
   #lingered = false;
   #draining = false;
+  /** What went wrong in a write beyond the table (a bug): drain throws it. */
+  #failure: { error: unknown } | undefined;
   #room: (() => void)[] = [];
 
   /**
@@ -71,7 +77,9 @@ export class OutcomeWriter {
 
   /** Queues the record of an outcome; its claim is settled once the record is written. */
   add(found: FoundOutcome): void {
-    this.#records.push({ item: outcomeRecordOf(found), claim: found.claim });
+    const pending = { item: outcomeRecordOf(found), claim: found.claim };
+    this.#records.push(pending);
+    this.#recordPuts += putsOf(pending);
     this.#backlog += 1;
     this.#pump();
   }
@@ -88,6 +96,7 @@ export class OutcomeWriter {
       this.#pump();
       await Promise.race(this.#calls);
     }
+    if (this.#failure) throw this.#failure.error;
   }
 
   #queued(): number {
@@ -96,7 +105,7 @@ export class OutcomeWriter {
 
   #pump(): void {
     while (this.#calls.size < this.maxCalls && this.#queued() > 0) {
-      const puts = this.#settlements.length + this.#records.reduce((n, p) => n + putsOf(p), 0);
+      const puts = this.#settlements.length + this.#recordPuts;
       if (puts < WRITE_BATCH && !this.#lingered && !this.#draining) {
         // Not a full batch yet: wait a moment for more, then send what there is.
         this.#timer ??= setTimeout(() => {
@@ -123,14 +132,19 @@ export class OutcomeWriter {
     while (this.#records.length > 0 && putsOf(this.#records[0] as Pending) <= room) {
       const next = this.#records.shift() as Pending;
       room -= putsOf(next);
+      this.#recordPuts -= putsOf(next);
       records.push(next);
     }
-    const call: Promise<void> = this.#write(records, settlements).finally(() => {
-      this.#calls.delete(call);
-      this.#backlog -= records.length;
-      for (const go of this.#room.splice(0)) go();
-      this.#pump();
-    });
+    const call: Promise<void> = this.#write(records, settlements)
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => {
+        this.#calls.delete(call);
+        this.#backlog -= records.length;
+        for (const go of this.#room.splice(0)) go();
+        this.#pump();
+      });
     this.#calls.add(call);
   }
 
