@@ -42,18 +42,14 @@ describe('a throttling upstream: the sweep and the work queue adapt', () => {
     expect(tokens.every((token) => !h.meeting.isLive(token))).toBe(true);
     const records = await allRecords(h);
     expect(records.filter((r) => r['outcome'] === 'FAILED')).toHaveLength(0);
-    // The upstream did push back, and from then on the sweep kept to what it accepted: at most K
-    // in flight there (a rare probe one above), not the 4 × K it was configured for
+    // The upstream did push back, and the sweep settled at what it accepts: far fewer 429s than a
+    // sweep that kept 4 × K in flight would get (3 × K a round), next to none in its second half
     expect(h.meeting.throttled).toBeGreaterThan(0);
-    const arrivals = h.meeting.arrivals;
-    const firstThrottle = arrivals.findIndex((a) => a.throttled);
-    const after = arrivals.slice(firstThrottle + 4 * K);
-    expect(after.length).toBeGreaterThan(ACCOUNTS / 2);
-    const withinK = after.filter((a) => a.inFlight <= K).length;
-    expect(withinK).toBeGreaterThanOrEqual(after.length * 0.9);
-    expect(Math.max(...after.map((a) => a.inFlight))).toBeLessThan(2 * K);
-    // Far fewer 429s than a sweep that kept 4 × K in flight would get (3 × K a round)
     expect(h.meeting.throttled).toBeLessThan(ACCOUNTS / 5);
+    const arrivals = h.meeting.arrivals;
+    const secondHalf = arrivals.slice(Math.floor(arrivals.length / 2));
+    expect(secondHalf.filter((a) => a.throttled).length).toBeLessThanOrEqual(3);
+    expect(Math.max(...secondHalf.map((a) => a.inFlight))).toBeLessThanOrEqual(K + 2);
     // The invocation says so, and how low it went
     const adapted = h.logs.find((line) => line.includes('its concurrency adapted'));
     expect(adapted).toBeDefined();

@@ -32,6 +32,8 @@ interface Waiter {
 export class AttemptGate implements UpstreamGate {
   #state: LimitState;
   #inFlight = 0;
+  /** Tickets of the attempts in flight. */
+  readonly #tickets = new Set<number>();
   readonly #retries: Waiter[] = [];
   readonly #fresh: Waiter[] = [];
   /** The lowest limit a throttled attempt brought it to (the configured one until then), for the logs. */
@@ -65,9 +67,12 @@ export class AttemptGate implements UpstreamGate {
   release(permit: AttemptPermit, verdict: AttemptVerdict, retryAfterMs?: number): void {
     if (verdict === 'served') this.#state = afterServed(this.#state, this.#inFlight, this.now());
     this.#inFlight -= 1;
+    this.#tickets.delete(permit.ticket);
     if (verdict === 'throttled') {
       this.throttledAttempts += 1;
-      this.#state = afterThrottled(this.#state, permit, this.now(), retryAfterMs);
+      let stillAnswering = 0;
+      for (const ticket of this.#tickets) if (ticket < permit.ticket) stillAnswering += 1;
+      this.#state = afterThrottled(this.#state, permit, this.now(), retryAfterMs, stillAnswering);
       this.lowest = Math.min(this.lowest, this.#state.limit);
     }
     this.#pump();
@@ -83,6 +88,7 @@ export class AttemptGate implements UpstreamGate {
       const [admission, state] = admit(this.#state, this.#inFlight);
       this.#state = state;
       this.#inFlight += 1;
+      this.#tickets.add(admission.ticket);
       next.admitted(admission);
     }
   }

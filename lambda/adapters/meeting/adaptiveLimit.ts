@@ -112,26 +112,32 @@ export const afterServed = (state: LimitState, inFlight: number, now: number): L
 };
 
 /**
- * An attempt answered 429: the limit comes down to what the upstream accepted when it was
- * admitted (the others then in flight), never below FLOOR_FACTOR of itself, and only once for all
- * the attempts sent under the old limit. A failed probe thus costs one step, not a quarter.
+ * An attempt answered 429: the limit comes down to what the upstream demonstrably accepted beside
+ * it, never below FLOOR_FACTOR of itself, and only once for all the attempts sent under the old
+ * limit. A failed probe thus costs one step, not a quarter. What was accepted is at most the
+ * others in flight when it was admitted; `stillAnswering`, when the caller knows it, is the
+ * attempts admitted before it and still unanswered when its 429 came back, a closer count (answers
+ * already on their way back are no longer in flight upstream). Erring low costs a round trip at a
+ * lower limit; erring high costs another 429.
  */
 export const afterThrottled = (
   state: LimitState,
   { ticket, inFlight }: Admission,
   now: number,
   retryAfterMs: number = DEFAULT_RETRY_AFTER_MS,
+  stillAnswering: number = inFlight - 1,
 ): LimitState => {
   if (ticket <= state.lastDecrease) return state;
+  const accepted = Math.min(inFlight - 1, stillAnswering);
   const floor = Math.max(1, Math.floor(state.limit * FLOOR_FACTOR));
-  const limit = Math.min(state.limit, Math.max(floor, inFlight - 1));
+  const limit = Math.min(state.limit, Math.max(floor, accepted));
   const probeEvery = PROBE_PERIODS * retryAfterMs;
   return {
     ...state,
     limit,
     safe: limit,
     credit: 0,
-    ceiling: Math.max(limit + 1, inFlight),
+    ceiling: Math.max(limit + 1, accepted + 1),
     lastDecrease: state.admitted,
     probeAt: now + probeEvery,
     probeEvery,

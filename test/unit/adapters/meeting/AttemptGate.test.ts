@@ -53,6 +53,18 @@ describe('AttemptGate', () => {
     expect(waiting).toBe(1);
   });
 
+  it('takes answers already back for no evidence: only earlier attempts still out count as accepted', async () => {
+    // Prepare
+    const gate = new AttemptGate(8);
+    await warm(gate, 8);
+    const permits = await Promise.all(Array.from({ length: 8 }, () => gate.acquire(false)));
+    for (const permit of permits.slice(0, 3)) gate.release(permit, 'served');
+    // Act: the 8th is throttled while the 4th to 7th are still out
+    gate.release(permits[7]!, 'throttled');
+    // Assess
+    expect(gate.limit).toBe(4);
+  });
+
   it("probes above the level throttled only once its 429's Retry-After periods have passed", async () => {
     // Prepare: a clock the test moves; 8 in flight, the 8th throttled with Retry-After 1 s
     let now = 0;

@@ -116,6 +116,18 @@ describe('afterThrottled', () => {
     expect(cut.ceiling).toBe(9);
   });
 
+  it('counts only the attempts still unanswered when told: answers on their way back are not upstream', () => {
+    // Prepare: 12 in flight; the 10th throttled, with only 7 of the 9 before it still unanswered
+    const [admissions, sent] = admitMany(aimd(12, 32), 12);
+    // Act
+    const cut = afterThrottled(sent, admissions[9]!, 0, 1_000, 7);
+    // Assess
+    expect(cut.limit).toBe(7);
+    expect(cut.ceiling).toBe(8);
+    // Never more than were in flight when it was admitted
+    expect(afterThrottled(sent, admissions[8]!, 0, 1_000, 11).limit).toBe(8);
+  });
+
   it('never goes below its multiplicative floor, nor below 1, nor up', () => {
     // Prepare
     const [admissions, sent] = admitMany(aimd(32, 32), 32);
