@@ -1,6 +1,9 @@
 // Writes the outcomes of many revocations beside their upstream calls, in batches: records,
 // markers and claim settlements go out together, 25 puts per BatchWriteItem, so that a revoked
 // token costs a fraction of a write call instead of three, in the function and at the table.
+// Hand-written: batchers on npm (DataLoader, p-queue's batching kin) batch loads per tick; none
+// weighs items (a record and its marker are two puts), feeds a finished call's settlements into
+// the next batch, or bounds the calls in flight and the queue behind them.
 import { type ClaimSettlement, WRITE_BATCH } from '../adapters/OutcomeStore.js';
 import { awsErrorName } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
