@@ -10,7 +10,6 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyStructuredResultV2,
-  Context,
 } from 'aws-lambda';
 import { MAX_HISTORY } from '../../adapters/OutcomeStore.js';
 import { ConfigurationError, OutcomeRecordError } from '../../commons/errors.js';
@@ -21,9 +20,10 @@ import { isAccountId } from '../../core/accountId.js';
 import { deadlineOf } from '../../core/deadline.js';
 import type { Outcome, OutcomeRecord } from '../../core/outcome.js';
 import { revoke } from '../../core/revoke.js';
-import { parseRevocationBody } from './body.js';
+import { jsonBody, revocationBodyOf } from './body.js';
 import { headerOf, requestIdOf } from './requestId.js';
 import { HttpError, INTERNAL_ERROR_BODY, json } from './responses.js';
+import { routePath, routesFor } from './routes.js';
 import { httpServerErrorMetric } from './serverErrorMetric.js';
 
 type Event = APIGatewayProxyEventV2;
@@ -56,35 +56,6 @@ export const answerOf = (record: OutcomeRecord) => ({
 });
 type Answer = ReturnType<typeof answerOf>;
 
-/** The path as routed: API Gateway's stage prefix removed, one trailing slash ignored. */
-const routePath = (event: Event): string => {
-  const stage = event.requestContext?.stage;
-  let path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
-  if (stage && stage !== '$default' && path.startsWith(`/${stage}/`)) {
-    path = path.slice(stage.length + 1);
-  }
-  return path.length > 1 ? path.replace(/\/$/, '') : path;
-};
-
-const methodOf = (event: Event): string =>
-  (event.requestContext?.http?.method ?? 'GET').toUpperCase();
-
-const route = async (event: Event, context: ServicesContext): Promise<Result> => {
-  const provide = context.services;
-  const path = routePath(event);
-  const method = methodOf(event);
-  if (path === '/revocations') {
-    if (method !== 'POST') throw methodNotAllowed('POST');
-    return postRevocation(event, context, servicesOf(provide));
-  }
-  const match = /^\/revocations\/([^/]+)$/.exec(path);
-  if (match?.[1]) {
-    if (method !== 'GET') throw methodNotAllowed('GET');
-    return getHistory(event, match[1], servicesOf(provide));
-  }
-  throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path.slice(0, 200)}.`);
-};
-
 const servicesOf = (provide: ServicesProvider): Services => {
   try {
     return provide();
@@ -97,16 +68,10 @@ const servicesOf = (provide: ServicesProvider): Services => {
   }
 };
 
-const methodNotAllowed = (allowed: string) =>
-  new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${allowed} on this path.`, { Allow: allowed });
-
-const postRevocation = async (
-  event: Event,
-  context: Context,
-  services: Services,
-): Promise<Result> => {
+const postRevocation = async (event: Event, context: ServicesContext): Promise<Result> => {
+  const services = servicesOf(context.services);
   const { config: cfg, idempotency } = services;
-  const body = parseRevocationBody(event);
+  const body = revocationBodyOf(event.body);
   const idempotencyKey = headerOf(event, 'idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new HttpError(
@@ -198,10 +163,14 @@ const idempotencyHttpError = (error: unknown): HttpError | undefined => {
   return undefined;
 };
 
-const getHistory = async (event: Event, encodedId: string, services: Services): Promise<Result> => {
+const getHistory = async (event: Event, context: ServicesContext): Promise<Result> => {
+  const services = servicesOf(context.services);
+  // API Gateway's `accountId` is decoded, but it is there only on the route API Gateway declares
+  // (not for `/revocations/x/`, nor from a local tool); the router's `rawAccountId` always is.
+  const { accountId: decoded, rawAccountId = '' } = event.pathParameters ?? {};
   let accountId: string;
   try {
-    accountId = event.pathParameters?.['accountId'] ?? decodeURIComponent(encodedId);
+    accountId = decoded ?? decodeURIComponent(rawAccountId);
   } catch {
     throw new HttpError(400, 'VALIDATION_ERROR', 'accountId is not a valid URL path segment.');
   }
@@ -250,8 +219,22 @@ const logHttpError = (error: unknown): void => {
   }
 };
 
+// Routing is @middy/http-router's and parsing @middy/http-json-body-parser's, on POST only, so
+// that a wrong method or path is answered before its body is read.
 export const httpApi = middy<Event, Result, Error, ServicesContext>()
   .use(httpServerErrorMetric())
   .use(responseHeaders())
   .use(httpErrorHandler({ logger: logHttpError, fallbackMessage: INTERNAL_ERROR_BODY }))
-  .handler(route);
+  .use(routePath())
+  .handler(
+    routesFor([
+      {
+        method: 'POST',
+        path: '/revocations',
+        handler: middy<Event, Result, Error, ServicesContext>()
+          .use(jsonBody())
+          .handler(postRevocation),
+      },
+      { method: 'GET', path: '/revocations/{rawAccountId}', handler: getHistory },
+    ]),
+  );
