@@ -69,8 +69,6 @@ const servicesOf = (provide: ServicesProvider): Services => {
 };
 
 const postRevocation = async (event: Event, context: ServicesContext): Promise<Result> => {
-  const services = servicesOf(context.services);
-  const { config: cfg, idempotency } = services;
   const body = revocationBodyOf(event.body);
   const idempotencyKey = headerOf(event, 'idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -80,6 +78,9 @@ const postRevocation = async (event: Event, context: ServicesContext): Promise<R
       'Idempotency-Key must be 1-255 visible ASCII characters.',
     );
   }
+  // Only now: a request is refused for what it is before a bad setting is reported.
+  const services = servicesOf(context.services);
+  const { config: cfg, idempotency } = services;
   if (idempotencyKey !== undefined && !cfg.idempotencyTableName) {
     // Without the idempotency table the first answer cannot be kept under concurrency: refuse
     // the header rather than pretend to honour it.
@@ -164,7 +165,6 @@ const idempotencyHttpError = (error: unknown): HttpError | undefined => {
 };
 
 const getHistory = async (event: Event, context: ServicesContext): Promise<Result> => {
-  const services = servicesOf(context.services);
   // API Gateway's `accountId` is decoded, but it is there only on the route API Gateway declares
   // (not for `/revocations/x/`, nor from a local tool); the router's `rawAccountId` always is.
   const { accountId: decoded, rawAccountId = '' } = event.pathParameters ?? {};
@@ -178,7 +178,7 @@ const getHistory = async (event: Event, context: ServicesContext): Promise<Resul
     throw new HttpError(400, 'VALIDATION_ERROR', `accountId ${ACCOUNT_ID_RULE}`);
   }
   const limit = parseLimit(event.queryStringParameters?.['limit']);
-  const items = await services.outcomes.history(accountId, limit);
+  const items = await servicesOf(context.services).outcomes.history(accountId, limit);
   return json(200, { accountId, items });
 };
 
