@@ -40,47 +40,41 @@ const call = async (method: string, rawPath: string, stage = '$default') => {
   }
 };
 
+const routed = (body: string) => ({ body });
+const notAllowed = (allowed: string) => ({
+  status: 405,
+  code: 'METHOD_NOT_ALLOWED',
+  headers: { Allow: allowed },
+});
+const notFound = { status: 404, code: 'NOT_FOUND' };
+
 describe('routing', () => {
   it.each([
-    ['POST', '/revocations', 'post'],
-    ['POST', '/revocations/', 'post'],
-    ['post', '/revocations', 'post'],
-    ['GET', '/revocations/svc-1', 'get svc-1'],
-    ['GET', '/revocations/svc-1/', 'get svc-1'],
-    ['GET', '/revocations/svc%2D1', 'get svc%2D1'],
-  ])('routes %s %s', async (method, path, body) => {
-    expect(await call(method, path)).toMatchObject({ body });
+    ['POST', '/revocations', routed('post')],
+    ['POST', '/revocations/', routed('post')],
+    ['post', '/revocations', routed('post')],
+    ['GET', '/revocations/svc-1', routed('get svc-1')],
+    ['GET', '/revocations/svc-1/', routed('get svc-1')],
+    ['GET', '/revocations/svc%2D1', routed('get svc%2D1')],
+    ['GET', '/revocations', notAllowed('POST')],
+    ['PUT', '/revocations/', notAllowed('POST')],
+    ['BREW', '/revocations', notAllowed('POST')],
+    ['POST', '/revocations/svc-1', notAllowed('GET')],
+    ['HEAD', '/revocations/svc-1', notAllowed('GET')],
+    ['DELETE', '/revocations/svc-1/', notAllowed('GET')],
+    ['GET', '/', notFound],
+    ['GET', '', notFound],
+    ['POST', '/revocation', notFound],
+    ['GET', '/revocations//x', notFound],
+    ['GET', '/revocations/a/b', notFound],
+    ['BREW', '/Revocations', notFound],
+  ])('answers %s %j with %j', async (method, path, answer) => {
+    expect(await call(method, path)).toMatchObject(answer);
   });
 
   it('routes a path under a named stage as the path without it', async () => {
-    expect(await call('POST', '/prod/revocations', 'prod')).toMatchObject({ body: 'post' });
-    expect(await call('GET', '/prod/revocations/a', 'prod')).toMatchObject({ body: 'get a' });
-    expect(await call('POST', '/prod/revocations')).toMatchObject({ status: 404 });
-  });
-
-  it.each([
-    ['GET', '/revocations', 'POST'],
-    ['PUT', '/revocations/', 'POST'],
-    ['BREW', '/revocations', 'POST'],
-    ['POST', '/revocations/svc-1', 'GET'],
-    ['HEAD', '/revocations/svc-1', 'GET'],
-    ['DELETE', '/revocations/svc-1/', 'GET'],
-  ])('answers %s %s with 405 and Allow: %s', async (method, path, allowed) => {
-    expect(await call(method, path)).toEqual({
-      status: 405,
-      code: 'METHOD_NOT_ALLOWED',
-      headers: { Allow: allowed },
-    });
-  });
-
-  it.each([
-    ['GET', '/'],
-    ['GET', ''],
-    ['POST', '/revocation'],
-    ['GET', '/revocations//x'],
-    ['GET', '/revocations/a/b'],
-    ['BREW', '/Revocations'],
-  ])('answers %s %j with 404 NOT_FOUND', async (method, path) => {
-    expect(await call(method, path)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(await call('POST', '/prod/revocations', 'prod')).toMatchObject(routed('post'));
+    expect(await call('GET', '/prod/revocations/a', 'prod')).toMatchObject(routed('get a'));
+    expect(await call('POST', '/prod/revocations')).toMatchObject(notFound);
   });
 });
