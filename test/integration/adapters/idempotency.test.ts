@@ -1,25 +1,15 @@
 // Idempotent handling through the real DynamoDB client against dynalite: a repetition answers the
 // first result without running the work again; a failure or an unusable table never blocks work.
 import { IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Idempotency } from '../../../lambda/adapters/idempotency.js';
-import { type LocalDynamo, startDynalite } from '../../../local/localDynamo.js';
 import { fakeContext } from '../../support/lambdaContext.js';
+import { useTablePerTest } from '../../support/standInsPerFile.js';
 
-let dynamo: LocalDynamo;
+const local = useTablePerTest('createIdempotencyTable');
 let idempotency: Idempotency;
-let table = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
-beforeEach(async () => {
-  table += 1;
-  await dynamo.createIdempotencyTable(`idempotency-${table}`);
-  idempotency = new Idempotency(dynamo.client, `idempotency-${table}`);
+beforeEach(() => {
+  idempotency = new Idempotency(local.dynamo.client, local.tableName);
 });
 
 /** Work that counts its runs and answers which run it was. */
@@ -94,7 +84,7 @@ describe('Idempotency', () => {
   it('runs the work all the same when the table is unusable', async () => {
     // Prepare
     const { runs, work } = counted();
-    const missing = new Idempotency(dynamo.client, 'no-such-table');
+    const missing = new Idempotency(local.dynamo.client, 'no-such-table');
     // Act
     const result = await missing.run(options({ eventId: 'e1' }), work);
     // Assess

@@ -1,27 +1,16 @@
 // The outcome store through the real DynamoDB document client against dynalite: records, the
 // markers that answer ALREADY_REVOKED, and the claims that keep one upstream call per version.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { OutcomeStore } from '../../../lambda/adapters/OutcomeStore.js';
 import { OutcomeRecordError } from '../../../lambda/commons/errors.js';
 import type { OutcomeRecord } from '../../../lambda/core/outcome.js';
-import { type LocalDynamo, startDynalite } from '../../../local/localDynamo.js';
+import { useTablePerTest } from '../../support/standInsPerFile.js';
 
-let dynamo: LocalDynamo;
+const local = useTablePerTest('createOutcomeTable');
 let store: OutcomeStore;
-let table = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
-beforeEach(async () => {
-  // A table per test: nothing one test writes is seen by another.
-  table += 1;
-  await dynamo.createOutcomeTable(`outcomes-${table}`);
-  store = new OutcomeStore(dynamo.documentClient, `outcomes-${table}`);
+beforeEach(() => {
+  store = new OutcomeStore(local.dynamo.documentClient, local.tableName);
 });
 
 let sequence = 0;
@@ -45,7 +34,7 @@ const recordOf = (overrides: Partial<OutcomeRecord> = {}): OutcomeRecord => {
 };
 
 const allItems = async (): Promise<Record<string, unknown>[]> =>
-  (await dynamo.documentClient.send(new ScanCommand({ TableName: `outcomes-${table}` }))).Items ??
+  (await local.dynamo.documentClient.send(new ScanCommand({ TableName: local.tableName }))).Items ??
   [];
 
 const alice = { accountId: 'alice', secretVersionId: 'v1' };

@@ -1,40 +1,23 @@
 // The secret store through the real Secrets Manager client against the project's stand-in: one
 // tagged reading per secret, from GetSecretValue or BatchGetSecretValue alike.
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretStore } from '../../../lambda/adapters/secrets/SecretStore.js';
-import { SecretsManagerStandIn } from '../../../local/SecretsManagerStandIn.js';
+import { useSecretsManagerStandIn } from '../../support/standInsPerFile.js';
 
 const PREFIX = 'meeting/service-accounts/';
 const TOKEN = 'cnr1-token-of-alice-0123456789';
 
-let sm: SecretsManagerStandIn;
-let client: SecretsManagerClient;
+const local = useSecretsManagerStandIn();
 let store: SecretStore;
-
-beforeAll(async () => {
-  sm = await SecretsManagerStandIn.start();
-  client = new SecretsManagerClient({
-    endpoint: sm.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    // One try: a fault injected here is meant to reach the store, not the SDK's retries.
-    maxAttempts: 1,
-  });
-});
-afterAll(async () => {
-  client.destroy();
-  await sm.stop();
-});
 beforeEach(() => {
-  sm.reset();
-  sm.emptyBatchAnswers = false;
+  local.sm.emptyBatchAnswers = false;
   // A new store: one remembers when batch reads proved unusable.
-  store = new SecretStore(client, PREFIX, 'token');
+  store = new SecretStore(local.client, PREFIX, 'token');
 });
 
-const put = (accountId: string, value: string): string => sm.put(`${PREFIX}${accountId}`, value);
-const operations = () => sm.calls.map((call) => call.operation);
+const put = (accountId: string, value: string): string =>
+  local.sm.put(`${PREFIX}${accountId}`, value);
+const operations = () => local.sm.calls.map((call) => call.operation);
 
 describe('SecretStore.load', () => {
   it('finds the token of a JSON secret, with its version', async () => {
@@ -70,7 +53,7 @@ describe('SecretStore.load', () => {
   it('answers missing for a secret marked for deletion', async () => {
     // Prepare
     put('alice', TOKEN);
-    sm.markForDeletion(`${PREFIX}alice`);
+    local.sm.markForDeletion(`${PREFIX}alice`);
     // Act
     const reading = await store.load('alice');
     // Assess
@@ -93,7 +76,7 @@ describe('SecretStore.load', () => {
   it('answers unreadable, naming the error, when Secrets Manager refuses', async () => {
     // Prepare
     put('alice', TOKEN);
-    sm.fail('GetSecretValue', { type: 'AccessDeniedException', message: 'not allowed' });
+    local.sm.fail('GetSecretValue', { type: 'AccessDeniedException', message: 'not allowed' });
     // Act
     const reading = await store.load('alice');
     // Assess
@@ -107,7 +90,7 @@ describe('SecretStore.loadMany', () => {
     const alice = put('alice', TOKEN);
     const malformed = put('bob', '[1, 2]');
     put('carol', TOKEN);
-    sm.markForDeletion(`${PREFIX}carol`);
+    local.sm.markForDeletion(`${PREFIX}carol`);
     // Act
     const readings = await store.loadMany(['alice', 'bob', 'carol', 'dave']);
     // Assess
@@ -123,7 +106,7 @@ describe('SecretStore.loadMany', () => {
   it('reads one by one when the batch call is refused, and skips it from then on', async () => {
     // Prepare
     const alice = put('alice', TOKEN);
-    sm.fail('BatchGetSecretValue', { type: 'AccessDeniedException', message: 'no batch' });
+    local.sm.fail('BatchGetSecretValue', { type: 'AccessDeniedException', message: 'no batch' });
     // Act
     const first = await store.loadMany(['alice', 'dave']);
     const second = await store.loadMany(['alice']);
@@ -142,7 +125,7 @@ describe('SecretStore.loadMany', () => {
   it('tries the batch again after a throttled one', async () => {
     // Prepare
     put('alice', TOKEN);
-    sm.fail('BatchGetSecretValue', { type: 'ThrottlingException', message: 'slow down' }, 1);
+    local.sm.fail('BatchGetSecretValue', { type: 'ThrottlingException', message: 'slow down' }, 1);
     // Act
     await store.loadMany(['alice']);
     const second = await store.loadMany(['alice']);
@@ -154,7 +137,7 @@ describe('SecretStore.loadMany', () => {
   it('reads one by one after a batch answer that names none of the secrets', async () => {
     // Prepare
     const alice = put('alice', TOKEN);
-    sm.emptyBatchAnswers = true;
+    local.sm.emptyBatchAnswers = true;
     // Act
     const readings = await store.loadMany(['alice']);
     // Assess
@@ -165,8 +148,8 @@ describe('SecretStore.loadMany', () => {
   it('answers an unreadable secret as such when read one by one', async () => {
     // Prepare
     put('alice', TOKEN);
-    sm.fail('BatchGetSecretValue', { type: 'AccessDeniedException', message: 'no batch' });
-    sm.fail('GetSecretValue', { type: 'ThrottlingException', message: 'slow down' });
+    local.sm.fail('BatchGetSecretValue', { type: 'AccessDeniedException', message: 'no batch' });
+    local.sm.fail('GetSecretValue', { type: 'ThrottlingException', message: 'slow down' });
     // Act
     const readings = await store.loadMany(['alice']);
     // Assess
