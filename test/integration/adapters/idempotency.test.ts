@@ -3,10 +3,12 @@
 import { IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Idempotency } from '../../../lambda/adapters/idempotency.js';
+import { captureLogs } from '../../support/capturedLogs.js';
 import { fakeContext } from '../../support/lambdaContext.js';
 import { useTablePerTest } from '../../support/standInsPerFile.js';
 
 const local = useTablePerTest('createIdempotencyTable');
+captureLogs();
 let idempotency: Idempotency;
 beforeEach(() => {
   idempotency = new Idempotency(local.dynamo.client, local.tableName);

@@ -5,9 +5,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { OutcomeStore } from '../../../lambda/adapters/OutcomeStore.js';
 import { OutcomeRecordError } from '../../../lambda/commons/errors.js';
 import type { OutcomeRecord } from '../../../lambda/core/outcome.js';
+import { captureLogs } from '../../support/capturedLogs.js';
 import { useTablePerTest } from '../../support/standInsPerFile.js';
 
 const local = useTablePerTest('createOutcomeTable');
+captureLogs();
 let store: OutcomeStore;
 beforeEach(() => {
   store = new OutcomeStore(local.dynamo.documentClient, local.tableName);

@@ -2,12 +2,14 @@
 // tagged reading per secret, from GetSecretValue or BatchGetSecretValue alike.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretStore } from '../../../lambda/adapters/secrets/SecretStore.js';
+import { captureLogs } from '../../support/capturedLogs.js';
 import { useSecretsManagerStandIn } from '../../support/standInsPerFile.js';
 
 const PREFIX = 'meeting/service-accounts/';
 const TOKEN = 'cnr1-token-of-alice-0123456789';
 
 const local = useSecretsManagerStandIn();
+captureLogs();
 let store: SecretStore;
 beforeEach(() => {
   local.sm.emptyBatchAnswers = false;
@@ -154,5 +156,24 @@ describe('SecretStore.loadMany', () => {
     const readings = await store.loadMany(['alice']);
     // Assess
     expect(readings.get('alice')).toEqual({ kind: 'unreadable', errorName: 'ThrottlingException' });
+  });
+});
+
+describe('SecretStore.listAccountIds', () => {
+  it('lists the accounts under the prefix, and hands the rotating ones to onRotating', async () => {
+    // Prepare
+    put('alice', TOKEN);
+    put('bob', TOKEN);
+    local.sm.put('meeting/other-things/carol', TOKEN);
+    local.sm.configureRotation(`${PREFIX}bob`, 'arn:aws:lambda:eu-west-1:123456789012:function:r');
+    const rotating: string[] = [];
+    // Act
+    const pages: string[][] = [];
+    for await (const page of store.listAccountIds({ onRotating: (id) => rotating.push(id) })) {
+      pages.push(page);
+    }
+    // Assess
+    expect(pages.flat()).toEqual(['alice']);
+    expect(rotating).toEqual(['bob']);
   });
 });

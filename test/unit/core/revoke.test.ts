@@ -1,6 +1,6 @@
 // The one revocation path, through in-memory fakes of its ports: what it decides for each
 // reading of the secret, when it calls Huawei, and what it records and settles.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OutcomeRecordError } from '../../../lambda/commons/errors.js';
 import {
   findOutcome,
@@ -9,6 +9,7 @@ import {
   revoke,
   tokenFingerprint,
 } from '../../../lambda/core/revoke.js';
+import { captureLogs } from '../../support/capturedLogs.js';
 import { fakeServices } from '../../support/fakePorts.js';
 
 const TOKEN = 'cnr1-token-of-alice-0123456789';
@@ -19,6 +20,12 @@ const request = (overrides: Partial<RevocationRequest> = {}): RevocationRequest 
   ...overrides,
 });
 const aliceVersion = { accountId: 'alice', secretVersionId: 'v-alice' };
+
+const logs = captureLogs();
+afterEach(() => {
+  // Whatever happened, the token never reached a log line.
+  expect(logs.lines.join('')).not.toContain(TOKEN);
+});
 
 describe('revoke', () => {
   it('revokes a token found: claims its version, calls Huawei once, records, then settles the claim', async () => {
@@ -51,6 +58,7 @@ describe('revoke', () => {
     ]);
     expect(services.events.added).toEqual([item]);
     expect(JSON.stringify(item)).not.toContain(TOKEN);
+    expect(logs.lines.join('')).toContain('revocation recorded');
   });
 
   it('answers NOT_FOUND for a missing secret, without calling Huawei', async () => {

@@ -3,6 +3,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_UNAUTHORIZED_METRIC, type Job, revokeMany } from '../../../lambda/core/revokeMany.js';
+import { captureLogs } from '../../support/capturedLogs.js';
 import { type FakeServices, fakeServices } from '../../support/fakePorts.js';
 
 const accounts = (n: number): string[] => Array.from({ length: n }, (_, i) => `acct-${i}`);
@@ -20,6 +21,7 @@ const metricsCountedDuring = async (work: () => Promise<unknown>): Promise<strin
   return addMetric.mock.calls.map(([name]) => name);
 };
 
+captureLogs();
 afterEach(() => {
   vi.restoreAllMocks();
 });
