@@ -291,8 +291,9 @@ export class OutcomeStore implements OutcomeLedger {
         outcome: Item['settledOutcome'] as Outcome,
         requestId: String(Item['settledBy']),
       };
-      if (typeof Item['upstreamStatus'] === 'number')
+      if (typeof Item['upstreamStatus'] === 'number') {
         settled.upstreamStatus = Item['upstreamStatus'];
+      }
       if (typeof Item['upstreamErrorCode'] === 'string') {
         settled.upstreamErrorCode = Item['upstreamErrorCode'];
       }
