@@ -11,6 +11,7 @@ import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
 import { count, logger } from '../commons/powertools.js';
 import type { Outcome, OutcomeRecord } from '../core/outcome.js';
+import type { OutcomeAnnouncer } from '../core/ports.js';
 
 export const EVENT_SOURCE = OUTCOME_EVENT_SOURCE;
 export const COMPLETED = 'Token Revocation Completed';
@@ -47,7 +48,7 @@ export const eventOf = (record: OutcomeRecord, busName: string): PutEventsReques
   };
 };
 
-export class OutcomeEvents {
+export class OutcomeEvents implements OutcomeAnnouncer {
   private buffer: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[] = [];
   private readonly sending = new Set<Promise<void>>();
 

@@ -12,10 +12,12 @@ import { OutcomeStore } from '../adapters/OutcomeStore.js';
 import { SecretStore } from '../adapters/secrets/SecretStore.js';
 import { SecretVersions } from '../adapters/secrets/SecretVersions.js';
 import { WorkQueueSender } from '../adapters/WorkQueueSender.js';
+import type { RevocationServices } from '../core/ports.js';
 import { type Clients, createClients, destroyClients, ENDPOINT_SETTINGS } from './clients.js';
 import { CONFIG_VARIABLES, type Config, type Env, parseConfig } from './config.js';
 
-export interface Services {
+/** Every adapter of a deployment; it is, among others, what the revocation core needs. */
+export interface Services extends RevocationServices {
   config: Config;
   secrets: SecretStore;
   /** Version-level reads and stage moves of account secrets (rotation, offboarding). */

@@ -6,17 +6,22 @@ import pMap from 'p-map';
 import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
 import { OutcomeRecordError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
-import type { Services } from '../composition/services.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
+import type { RevocationServices } from './ports.js';
 import {
   type FoundOutcome,
   findOutcome,
   newRequestId,
+  type Prepared,
   type RevocationRequest,
   record,
 } from './revoke.js';
 
-export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & { requestId?: string };
+export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & {
+  requestId?: string;
+  /** What a batch already read or looked up for it (the sweep). */
+  prepared?: Prepared;
+};
 
 export interface ManyResult {
   outcomes: Outcome[];
@@ -53,8 +58,10 @@ const calledUpstream = (item: OutcomeRecord): boolean => item.attempts > 0;
  * Whether it is too late to start a revocation: one full attempt must still fit, as the retry
  * policy demands (later attempts are cut by the deadline inside the call).
  */
-export const tooLateToStart = (deadline: number | undefined, services: Services): boolean =>
-  deadline !== undefined && Date.now() + services.config.timeoutMs > deadline;
+export const tooLateToStart = (
+  deadline: number | undefined,
+  services: RevocationServices,
+): boolean => deadline !== undefined && Date.now() + services.config.timeoutMs > deadline;
 
 /**
  * A counting semaphore whose size is read at each admission: the revocations allowed to get
@@ -83,7 +90,7 @@ class ReadySlots {
 
 export const revokeMany = async (
   jobs: Iterable<Job> | AsyncIterable<Job>,
-  services: Services,
+  services: RevocationServices,
   { concurrency, deadline }: { concurrency: number; deadline: number | undefined },
 ): Promise<ManyResult> => {
   const result: ManyResult = {
@@ -127,7 +134,7 @@ export const revokeMany = async (
   try {
     await pMap(
       jobs,
-      async (job) => {
+      async ({ prepared, ...job }) => {
         const request = { ...job, requestId: job.requestId ?? newRequestId(), deadline };
         const late = tooLateToStart(deadline, services);
         let found: FoundOutcome;
@@ -155,7 +162,7 @@ export const revokeMany = async (
             },
           };
           try {
-            found = await findOutcome(withGate, services);
+            found = await findOutcome(withGate, services, prepared);
           } catch (error) {
             // The marker look-up could not reach the table: the outcome could not be recorded.
             if (!(error instanceof OutcomeRecordError)) throw error;
