@@ -1,7 +1,7 @@
 // Builds the one deployable artefact, dist/handler.mjs (and the chunks it imports, in
 // dist/chunks/): the same code the tests, local mode, the benchmark and the CDK app use, so what
 // is tested is what is deployed.
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,6 +18,66 @@ const lambdaCredentials = {
     builder.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
       path: resolve(root, 'lambda/commons/lambdaCredentials.ts'),
     }));
+  },
+};
+
+// Modules the bundle would carry but this function never runs on Lambda's Node 24. Each is
+// replaced by a stub that keeps the names its importers read, rather than marked external, so the
+// output never refers to a package that is not deployed. Found with the metafile's import chains.
+const stub = (contents) => ({ contents, loader: 'js' });
+const deadOnLambda = {
+  // A browser user-agent parser: @aws-sdk/core's browser user-agent provider imports it lazily,
+  // and on Node the Node provider runs instead.
+  'bowser/bowser.mjs': stub('export const parse = () => ({}); export default { parse };'),
+  // Event-stream serialisation, loaded lazily by the HTTP protocol for streaming operations: no
+  // operation of DynamoDB, SQS, EventBridge or Secrets Manager streams events.
+  '@smithy/core/dist-es/submodules/event-streams/index.js': stub(
+    "const none = () => { throw new Error('event streams are not bundled'); };" +
+      'export const eventStreamSerdeProvider = none; export class EventStreamSerde { constructor() { none(); } }',
+  ),
+  // The X-Ray SDK's patcher for AWS SDK v2 clients (Tracer.captureAWS): we trace v3 clients only,
+  // and the v2 patcher alone brings semver (28 KiB) for its SDK version check.
+  'aws-xray-sdk-core/dist/lib/patchers/aws_p.js': stub(
+    "const v2 = () => { throw new Error('AWS SDK v2 clients are not traced in this bundle'); };" +
+      'module.exports = { captureAWS: v2, captureAWSClient: v2 };',
+  ),
+  // X-Ray's centralized sampler polls the daemon for rules; the SDK switches it off in Lambda
+  // (the invocation's facade segment carries Lambda's sampling decision) for the local one.
+  'aws-xray-sdk-core/dist/lib/middleware/sampling/default_sampler.js': stub(
+    "module.exports = require('./local_sampler');",
+  ),
+  // X-Ray plugins that read EC2 instance metadata, ECS and Elastic Beanstalk files: never
+  // configured here, and meaningless inside Lambda.
+  'aws-xray-sdk-core/dist/lib/segments/plugins/ec2_plugin.js': stub('module.exports = {};'),
+  'aws-xray-sdk-core/dist/lib/segments/plugins/ecs_plugin.js': stub('module.exports = {};'),
+  'aws-xray-sdk-core/dist/lib/segments/plugins/elastic_beanstalk_plugin.js': stub(
+    'module.exports = {};',
+  ),
+};
+// JSON a module imports whole when it reads a field or two of it.
+const trimmedJson = {
+  // The clients and the X-Ray SDK read only the name and version (user agent, segment metadata).
+  'package.json': (json) => ({ name: json.name, version: json.version }),
+  // Which request and response fields X-Ray records, per service: only the services this
+  // function calls through a traced client are kept.
+  'aws-xray-sdk-core/dist/lib/resources/aws_whitelist.json': (json) => ({
+    services: { dynamodb: json.services.dynamodb, sqs: json.services.sqs },
+  }),
+};
+const trimmedPackageJson = /node_modules\/(@aws-sdk\/client-[^/]+|aws-xray-sdk-core)\/package\.json$/;
+const lambdaOnly = {
+  name: 'lambda-only',
+  setup(builder) {
+    builder.onLoad({ filter: /node_modules\// }, async ({ path }) => {
+      const inPackage = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      if (deadOnLambda[inPackage]) return deadOnLambda[inPackage];
+      const trim = trimmedPackageJson.test(path)
+        ? trimmedJson['package.json']
+        : trimmedJson[inPackage];
+      if (!trim) return undefined;
+      const json = JSON.parse(await readFile(path, 'utf8'));
+      return { contents: JSON.stringify(trim(json)), loader: 'json' };
+    });
   },
 };
 
@@ -42,7 +102,7 @@ const result = await build({
   // repository, and leaving them out makes the map a quarter of the size to load at start.
   sourcesContent: false,
   metafile: true,
-  plugins: [lambdaCredentials],
+  plugins: [lambdaCredentials, lambdaOnly],
   legalComments: 'none',
   mainFields: ['module', 'main'],
   define: { __PACKAGE_VERSION__: JSON.stringify(version) },
