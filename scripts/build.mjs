@@ -25,6 +25,8 @@ const lambdaCredentials = {
 // replaced by a stub that keeps the names its importers read, rather than marked external, so the
 // output never refers to a package that is not deployed. Found with the metafile's import chains.
 const stub = (contents) => ({ contents, loader: 'js' });
+// A function that says what is missing, for code reached only through APIs nobody calls here.
+const unused = (what) => `function () { throw new Error('${what} is not bundled'); }`;
 const deadOnLambda = {
   // A browser user-agent parser: @aws-sdk/core's browser user-agent provider imports it lazily,
   // and on Node the Node provider runs instead.
@@ -41,10 +43,25 @@ const deadOnLambda = {
     "const v2 = () => { throw new Error('AWS SDK v2 clients are not traced in this bundle'); };" +
       'module.exports = { captureAWS: v2, captureAWSClient: v2 };',
   ),
-  // X-Ray's centralized sampler polls the daemon for rules; the SDK switches it off in Lambda
-  // (the invocation's facade segment carries Lambda's sampling decision) for the local one.
+  // X-Ray's samplers (the centralized one polls the daemon for rules) and incoming-request data
+  // serve its Express/Restify middleware, which decides whether to trace a request a server
+  // receives; in Lambda the invocation's facade segment carries Lambda's own decision.
   'aws-xray-sdk-core/dist/lib/middleware/sampling/default_sampler.js': stub(
-    "module.exports = require('./local_sampler');",
+    `module.exports = { shouldSample: ${unused('X-Ray sampling')}, setLocalRules: ${unused('X-Ray sampling')} };`,
+  ),
+  'aws-xray-sdk-core/dist/lib/middleware/sampling/local_sampler.js': stub(
+    "module.exports = require('./default_sampler');",
+  ),
+  'aws-xray-sdk-core/dist/lib/middleware/incoming_request_data.js': stub(
+    `module.exports = ${unused('X-Ray incoming request data')};`,
+  ),
+  // AWSXRay.capturePromise (patches Promise.prototype.then) and the SQL patchers' data class:
+  // X-Ray APIs that neither Powertools Tracer nor this function calls.
+  'aws-xray-sdk-core/dist/lib/patchers/promise_p.js': stub(
+    `module.exports = { capturePromise: ${unused('AWSXRay.capturePromise')} };`,
+  ),
+  'aws-xray-sdk-core/dist/lib/database/sql_data.js': stub(
+    `module.exports = ${unused('X-Ray SQL data')};`,
   ),
   // X-Ray plugins that read EC2 instance metadata, ECS and Elastic Beanstalk files: never
   // configured here, and meaningless inside Lambda.
@@ -52,6 +69,39 @@ const deadOnLambda = {
   'aws-xray-sdk-core/dist/lib/segments/plugins/ecs_plugin.js': stub('module.exports = {};'),
   'aws-xray-sdk-core/dist/lib/segments/plugins/elastic_beanstalk_plugin.js': stub(
     'module.exports = {};',
+  ),
+  // Pure-JS SHA-256 for runtimes whose node:crypto lacks it: Node 24 always has it (FIPS too).
+  '@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js': stub(
+    "export class Sha256Js { constructor() { throw new Error('node:crypto has no sha256'); } }",
+  ),
+  // The region from EC2 instance metadata, when no AWS_REGION is set: Lambda always sets it, and
+  // a Lambda sandbox has no instance metadata service.
+  '@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js':
+    stub('export const getInstanceMetadataRegion = async () => undefined;'),
+  // S3's bucket-name endpoint rules, run only for an S3 client: this function has none.
+  '@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/index.js':
+    stub(`export const resolveParamsForS3 = ${unused('S3 endpoint resolution')};`),
+  // The shared config files (~/.aws/config and credentials), a fallback for settings missing from
+  // the environment: a Lambda sandbox has none, and the function is configured by its environment.
+  '@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js': stub(
+    "export { CONFIG_PREFIX_SEPARATOR } from './constants';" +
+      'export const loadSharedConfigFiles = async () => ({ configFile: {}, credentialsFile: {} });',
+  ),
+  // DynamoDB endpoint discovery's cache (an LRU from mnemonist, CommonJS, 7 KiB): discovery is off
+  // unless AWS_ENABLE_ENDPOINT_DISCOVERY is set, which this function never does; with it on, an
+  // empty cache still answers correctly (every request goes to the regional endpoint).
+  '@aws-sdk/endpoint-cache/dist-es/index.js': stub(
+    'export class EndpointCache { getEndpoint() {} get() {} set() {} delete() {} has() { return false; } clear() {} }',
+  ),
+  // JMESPath's built-in and Powertools functions (abs, sort_by, powertools_json, ...): the
+  // idempotency expressions here are plain field names ('key', 'payload') and call none; a
+  // function call would fail loudly with JMESPath's UnknownFunctionError.
+  '@aws-lambda-powertools/jmespath/lib/esm/Functions.js': stub(
+    'export class Functions { methods = new Set(); introspectMethods() { return this.methods; } }',
+  ),
+  '@aws-lambda-powertools/jmespath/lib/esm/PowertoolsFunctions.js': stub(
+    "import { Functions } from './Functions.js'; export { Functions };" +
+      'export class PowertoolsFunctions extends Functions {}',
   ),
 };
 // JSON a module imports whole when it reads a field or two of it.
