@@ -4,6 +4,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,9 +68,8 @@ const deadOnLambda = {
   // configured here, and meaningless inside Lambda.
   'aws-xray-sdk-core/dist/lib/segments/plugins/ec2_plugin.js': stub('module.exports = {};'),
   'aws-xray-sdk-core/dist/lib/segments/plugins/ecs_plugin.js': stub('module.exports = {};'),
-  'aws-xray-sdk-core/dist/lib/segments/plugins/elastic_beanstalk_plugin.js': stub(
-    'module.exports = {};',
-  ),
+  'aws-xray-sdk-core/dist/lib/segments/plugins/elastic_beanstalk_plugin.js':
+    stub('module.exports = {};'),
   // Pure-JS SHA-256 for runtimes whose node:crypto lacks it: Node 24 always has it (FIPS too).
   '@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js': stub(
     "export class Sha256Js { constructor() { throw new Error('node:crypto has no sha256'); } }",
@@ -114,7 +114,8 @@ const trimmedJson = {
     services: { dynamodb: json.services.dynamodb, sqs: json.services.sqs },
   }),
 };
-const trimmedPackageJson = /node_modules\/(@aws-sdk\/client-[^/]+|aws-xray-sdk-core)\/package\.json$/;
+const trimmedPackageJson =
+  /node_modules\/(@aws-sdk\/client-[^/]+|aws-xray-sdk-core)\/package\.json$/;
 const lambdaOnly = {
   name: 'lambda-only',
   setup(builder) {
@@ -162,6 +163,46 @@ const result = await build({
   },
   logLevel: 'warning',
 });
+
+// Source maps for our code only. NODE_OPTIONS=--enable-source-maps reads every map of a module
+// as it loads, and stack traces operators read in CloudWatch need lambda/ lines, not the SDK's:
+// mappings into node_modules are dropped (a frame there keeps its bundle line and column).
+// esbuild has no option for this, hence the pass over its maps.
+const ours = (source) => /(^|\/)lambda\//.test(source) && !source.includes('node_modules/');
+const keepOurMappings = async (file) => {
+  const map = JSON.parse(await readFile(file, 'utf8'));
+  const sources = [];
+  const names = [];
+  const indexOf = (list, value) => {
+    const at = list.indexOf(value);
+    return at === -1 ? list.push(value) - 1 : at;
+  };
+  const lines = decode(map.mappings).map((segments) => {
+    const kept = [];
+    for (const segment of segments) {
+      if (segment.length > 1 && ours(map.sources[segment[1]])) {
+        const mapped = [
+          segment[0],
+          indexOf(sources, map.sources[segment[1]]),
+          segment[2],
+          segment[3],
+        ];
+        if (segment.length === 5) mapped.push(indexOf(names, map.names[segment[4]]));
+        kept.push(mapped);
+      } else if (kept.length === 0 || kept.at(-1).length > 1) {
+        // Ends the previous mapping here, so code after it is not taken for ours.
+        kept.push([segment[0]]);
+      }
+    }
+    return kept;
+  });
+  await writeFile(file, JSON.stringify({ ...map, sources, names, mappings: encode(lines) }));
+};
+await Promise.all(
+  Object.keys(result.metafile.outputs)
+    .filter((path) => path.endsWith('.mjs.map'))
+    .map((path) => keepOurMappings(resolve(root, path))),
+);
 
 await writeFile(resolve(root, 'dist/meta.json'), JSON.stringify(result.metafile));
 const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
