@@ -132,6 +132,29 @@ const lambdaOnly = {
   },
 };
 
+// node:http and node:https through require(), not as ES modules. Node builds an ES module facade
+// of a built-in by reading every export, and node:http's WebSocket, CloseEvent and MessageEvent
+// are getters that load undici (Node's fetch): about 4 % of a cold start, for classes no code here
+// uses. As a CommonJS module, importers read its exports only when they use them.
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^(node:)?https?$/ }, ({ path, namespace }) =>
+      // The stand-in's own require() is the real built-in.
+      namespace === 'builtin-by-require'
+        ? undefined
+        : { path: path.replace(/^node:/, ''), namespace: 'builtin-by-require' },
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, ({ path }) => ({
+      contents: `module.exports = require('node:${path}');`,
+      loader: 'js',
+    }));
+  },
+};
+
+const requireBanner =
+  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
 // Chunk names carry a content hash: clear the last build's, so only current ones are deployed.
 await rm(resolve(root, 'dist/chunks'), { recursive: true, force: true });
 
@@ -153,14 +176,12 @@ const result = await build({
   // repository, and leaving them out makes the map a quarter of the size to load at start.
   sourcesContent: false,
   metafile: true,
-  plugins: [lambdaCredentials, lambdaOnly],
+  plugins: [lambdaCredentials, lambdaOnly, builtinsByRequire],
   legalComments: 'none',
   mainFields: ['module', 'main'],
   define: { __PACKAGE_VERSION__: JSON.stringify(version) },
   // The X-Ray SDK under Powertools Tracer is CommonJS and calls require().
-  banner: {
-    js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-  },
+  banner: { js: requireBanner },
   logLevel: 'warning',
 });
 
@@ -169,6 +190,7 @@ const result = await build({
 // mappings into node_modules are dropped (a frame there keeps its bundle line and column).
 // esbuild has no option for this, hence the pass over its maps.
 const ours = (source) => /(^|\/)lambda\//.test(source) && !source.includes('node_modules/');
+/** Rewrites a map with our mappings only; false when none is left. */
 const keepOurMappings = async (file) => {
   const map = JSON.parse(await readFile(file, 'utf8'));
   const sources = [];
@@ -197,11 +219,28 @@ const keepOurMappings = async (file) => {
     return kept;
   });
   await writeFile(file, JSON.stringify({ ...map, sources, names, mappings: encode(lines) }));
+  return sources.length > 0;
+};
+// A chunk with nothing of ours to map loses its map and the comment naming it (Node would read
+// the file for nothing), and the require() banner when its code never calls require.
+const finishOutput = async (path) => {
+  const file = resolve(root, path);
+  let code = await readFile(file, 'utf8');
+  if (!(await keepOurMappings(`${file}.map`))) {
+    await rm(`${file}.map`);
+    delete result.metafile.outputs[`${path}.map`];
+    code = code.replace(/\n\/\/# sourceMappingURL=\S+\n$/, '\n');
+  }
+  if (code.startsWith(requireBanner) && !/\brequire\b/.test(code.slice(requireBanner.length))) {
+    code = code.slice(requireBanner.length).replace(/^\n/, '');
+  }
+  await writeFile(file, code);
+  result.metafile.outputs[path].bytes = Buffer.byteLength(code);
 };
 await Promise.all(
   Object.keys(result.metafile.outputs)
-    .filter((path) => path.endsWith('.mjs.map'))
-    .map((path) => keepOurMappings(resolve(root, path))),
+    .filter((path) => path.endsWith('.mjs'))
+    .map(finishOutput),
 );
 
 await writeFile(resolve(root, 'dist/meta.json'), JSON.stringify(result.metafile));
