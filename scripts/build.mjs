@@ -2,6 +2,7 @@
 // dist/chunks/): the same code the tests, local mode, the benchmark and the CDK app use, so what
 // is tested is what is deployed.
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
@@ -132,28 +133,30 @@ const lambdaOnly = {
   },
 };
 
-// node:http and node:https through require(), not as ES modules. Node builds an ES module facade
-// of a built-in by reading every export, and node:http's WebSocket, CloseEvent and MessageEvent
-// are getters that load undici (Node's fetch): about 4 % of a cold start, for classes no code here
-// uses. As a CommonJS module, importers read its exports only when they use them.
-const builtinsByRequire = {
-  name: 'builtins-by-require',
+// Node's built-in modules through process.getBuiltinModule(), as CommonJS, not as ES modules.
+// Node builds an ES module facade of a built-in by reading every export, and some exports are
+// getters that load more: node:http's WebSocket, CloseEvent and MessageEvent load undici (Node's
+// fetch, about 4 % of a cold start, for classes no code here uses), node:fs's promises and
+// node:process's report load theirs. Through CommonJS interop an export is read where it is used.
+const builtinsAsCommonJs = {
+  name: 'builtins-as-commonjs',
   setup(builder) {
-    builder.onResolve({ filter: /^(node:)?https?$/ }, ({ path, namespace }) =>
-      // The stand-in's own require() is the real built-in.
-      namespace === 'builtin-by-require'
-        ? undefined
-        : { path: path.replace(/^node:/, ''), namespace: 'builtin-by-require' },
-    );
-    builder.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, ({ path }) => ({
-      contents: `module.exports = require('node:${path}');`,
+    const builtin = new RegExp(`^(node:)?(${builtinModules.join('|')})$`);
+    builder.onResolve({ filter: builtin }, ({ path }) => ({
+      path: path.replace(/^node:/, ''),
+      namespace: 'builtin',
+    }));
+    builder.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => ({
+      contents: `module.exports = process.getBuiltinModule('node:${path}');`,
       loader: 'js',
     }));
   },
 };
 
+// A require() for CommonJS code (the X-Ray SDK under Powertools Tracer) that asks for a module
+// esbuild could not bundle; built-ins come through the plugin above.
 const requireBanner =
-  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 // Chunk names carry a content hash: clear the last build's, so only current ones are deployed.
 await rm(resolve(root, 'dist/chunks'), { recursive: true, force: true });
@@ -176,11 +179,10 @@ const result = await build({
   // repository, and leaving them out makes the map a quarter of the size to load at start.
   sourcesContent: false,
   metafile: true,
-  plugins: [lambdaCredentials, lambdaOnly, builtinsByRequire],
+  plugins: [lambdaCredentials, lambdaOnly, builtinsAsCommonJs],
   legalComments: 'none',
   mainFields: ['module', 'main'],
   define: { __PACKAGE_VERSION__: JSON.stringify(version) },
-  // The X-Ray SDK under Powertools Tracer is CommonJS and calls require().
   banner: { js: requireBanner },
   logLevel: 'warning',
 });
