@@ -73,8 +73,16 @@ export const bundleHandler = (): BundleHandler => {
       current = { key, module: import(url) as Promise<BundleModule> };
       instances.push(current.module);
     }
+    const waiting = performance.now();
     const { handler: instance } = await current.module;
-    return instance(event, context);
+    // Loading an instance is Lambda's init phase, which the invocation's timeout does not count.
+    const initMs = performance.now() - waiting;
+    const remaining = context?.getRemainingTimeInMillis;
+    if (initMs < 1 || typeof remaining !== 'function') return instance(event, context);
+    return instance(event, {
+      ...context,
+      getRemainingTimeInMillis: () => remaining.call(context) + initMs,
+    });
   };
   // The old instances stay open until the end: an invocation may still be running on one.
   const close = async () => {
