@@ -79,13 +79,14 @@ export class OutcomeEvents {
 
   private async send(batch: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[]) {
     let lastError = 'FailedEntry';
-    const [client, { PutEventsCommand }] = await Promise.all([
-      this.client(),
-      import('@aws-sdk/client-eventbridge'),
-    ]);
     const pending = await resendRefused(
       batch,
       async (entries) => {
+        // Inside the attempt, so that a client that cannot be loaded fails it like any other error.
+        const [client, { PutEventsCommand }] = await Promise.all([
+          this.client(),
+          import('@aws-sdk/client-eventbridge'),
+        ]);
         const answer = await client.send(
           new PutEventsCommand({ Entries: entries.map(({ entry }) => entry) }),
         );

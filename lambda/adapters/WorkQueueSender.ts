@@ -42,7 +42,6 @@ export class WorkQueueSender {
   ): Promise<{ sent: number; failed: string[] }> {
     const failed: string[] = [];
     let sent = 0;
-    const [client, { SendMessageBatchCommand }] = await Promise.all([this.client(), loadSqs()]);
     await pMap(
       inBatches(accountIds, BATCH),
       async (ids) => {
@@ -59,6 +58,11 @@ export class WorkQueueSender {
         const left = await resendRefused(
           entries,
           async (pending) => {
+            // Inside the attempt: a client that cannot be loaded fails it like any other error.
+            const [client, { SendMessageBatchCommand }] = await Promise.all([
+              this.client(),
+              loadSqs(),
+            ]);
             const answer = await client.send(
               new SendMessageBatchCommand({
                 QueueUrl: this.queueUrl,
