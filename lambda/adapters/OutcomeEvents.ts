@@ -1,11 +1,7 @@
 // Announces every outcome on EventBridge (opt-in, OUTCOME_EVENT_BUS_NAME): ten events per
 // PutEvents call, refused entries sent again, and what still fails reported, never thrown: the
 // outcome record, already written, is what counts.
-import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { resendRefused } from '../commons/batches.js';
 import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
@@ -53,7 +49,8 @@ export class OutcomeEvents implements OutcomeAnnouncer {
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
-    private readonly client: EventBridgeClient,
+    /** Builds (once) the client on first use: the SDK is imported then, not at a cold start. */
+    private readonly client: () => Promise<EventBridgeClient>,
     private readonly busName: string,
   ) {}
 
@@ -86,7 +83,12 @@ export class OutcomeEvents implements OutcomeAnnouncer {
     const pending = await resendRefused(
       batch,
       async (entries) => {
-        const answer = await this.client.send(
+        // Inside the attempt, so that a client that cannot be loaded fails it like any other error.
+        const [client, { PutEventsCommand }] = await Promise.all([
+          this.client(),
+          import('@aws-sdk/client-eventbridge'),
+        ]);
+        const answer = await client.send(
           new PutEventsCommand({ Entries: entries.map(({ entry }) => entry) }),
         );
         // Entries of the answer are in the order of the request; refused ones carry an ErrorCode.

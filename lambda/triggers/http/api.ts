@@ -1,9 +1,5 @@
 // The HTTP API (docs/INTERFACE.md, "HTTP API"): POST /revocations and GET /revocations/{accountId}, as a Middy
 // chain whose every answer, error or not, is JSON with an X-Request-ID header.
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type {
@@ -11,6 +7,7 @@ import type {
   APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
+import { isIdempotencyError } from '../../adapters/idempotency.js';
 import { MAX_HISTORY } from '../../adapters/OutcomeStore.js';
 import { ConfigurationError, OutcomeRecordError } from '../../commons/errors.js';
 import { ACCOUNT_ID_RULE, IDEMPOTENCY_KEY_PATTERN } from '../../commons/interface.js';
@@ -146,14 +143,14 @@ const postRevocation = async (event: Event, context: ServicesContext): Promise<R
 };
 
 const idempotencyHttpError = (error: unknown): HttpError | undefined => {
-  if (error instanceof IdempotencyValidationError) {
+  if (isIdempotencyError(error, 'IdempotencyValidationError')) {
     return new HttpError(
       422,
       'IDEMPOTENCY_KEY_REUSED',
       'This Idempotency-Key was used with a different body within the last hour.',
     );
   }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
+  if (isIdempotencyError(error, 'IdempotencyAlreadyInProgressError')) {
     return new HttpError(
       409,
       'IDEMPOTENCY_IN_PROGRESS',
