@@ -85,7 +85,7 @@ export class OutcomeEvents {
         // Inside the attempt, so that a client that cannot be loaded fails it like any other error.
         const [client, { PutEventsCommand }] = await Promise.all([
           this.client(),
-          import('@aws-sdk/client-eventbridge'),
+          import('./sdk/eventBridge.js'),
         ]);
         const answer = await client.send(
           new PutEventsCommand({ Entries: entries.map(({ entry }) => entry) }),

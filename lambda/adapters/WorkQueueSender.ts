@@ -22,7 +22,7 @@ const BATCH = 10;
 const ENTRY_ATTEMPTS = 3;
 
 /** The SDK is imported with the client, on the first send: a cold start never compiles it. */
-const loadSqs = () => import('@aws-sdk/client-sqs');
+const loadSqs = () => import('./sdk/sqs.js');
 
 export class WorkQueueSender {
   constructor(

@@ -39,14 +39,14 @@ export class Clients {
   }
 
   sqs(): Promise<SQSClient> {
-    this.#sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) =>
+    this.#sqs ??= import('../adapters/sdk/sqs.js').then(({ SQSClient }) =>
       traced(new SQSClient({ maxAttempts: 4, requestHandler })),
     );
     return this.#sqs;
   }
 
   eventBridge(): Promise<EventBridgeClient> {
-    this.#eventBridge ??= import('@aws-sdk/client-eventbridge').then(({ EventBridgeClient }) =>
+    this.#eventBridge ??= import('../adapters/sdk/eventBridge.js').then(({ EventBridgeClient }) =>
       traced(new EventBridgeClient({ maxAttempts: 4, requestHandler })),
     );
     return this.#eventBridge;
