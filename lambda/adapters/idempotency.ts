@@ -19,12 +19,8 @@ export interface IdempotencyOptions {
 
 // Powertools idempotency (with its JMESPath engine) is imported on the first use: only a POST with
 // an Idempotency-Key, an offboarding event or a sweep run needs it, never a cold start as such.
-const loadPowertools = () =>
-  Promise.all([
-    import('@aws-lambda-powertools/idempotency'),
-    import('@aws-lambda-powertools/idempotency/dynamodb'),
-  ]);
-type Powertools = Awaited<ReturnType<typeof loadPowertools>>[0];
+const loadPowertools = () => import('./sdk/idempotency.js');
+type Powertools = Awaited<ReturnType<typeof loadPowertools>>;
 
 /**
  * Whether `error` is the Powertools idempotency error of that name. By name, not by class: the
@@ -51,7 +47,8 @@ export class Idempotency {
    * when it throws, the key is released so that a retry runs it again.
    */
   async run<R>(options: IdempotencyOptions, work: () => Promise<R>): Promise<R> {
-    const [powertools, { DynamoDBPersistenceLayer }] = await loadPowertools();
+    const powertools = await loadPowertools();
+    const { DynamoDBPersistenceLayer } = powertools;
     let layer = this.layers.get(options.keyPrefix);
     if (!layer) {
       layer = new DynamoDBPersistenceLayer({

@@ -1,4 +1,3 @@
-// The part of the EventBridge client this project uses. Loaded with a dynamic import on the first
-// event: importing the package itself that way would keep every command of it, while a module of
-// named re-exports lets the bundler drop the rest.
+// What the function uses of the EventBridge SDK, imported on first use. Named here because esbuild
+// keeps a whole package in the chunk of a dynamic import() of it, and only what a module re-exports.
 export { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
