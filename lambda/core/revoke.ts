@@ -324,6 +324,9 @@ const takeTurn = async (
       }
       const state = await outcomes.readClaim(version);
       if (state.state === 'settled') return { adopted: adopt(state.settled) };
+      // Our own claim: its write landed but the answer was lost, and the SDK's retry of it failed
+      // its condition. Waiting on it would wait out our own lease.
+      if (state.state === 'held' && state.owner === owner) return { claim: { version, owner } };
       tryClaim = state.state === 'free' || state.leaseUntil < Date.now();
       if (tryClaim) continue;
       if (Date.now() + pause > waitUntil) {

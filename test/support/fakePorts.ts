@@ -57,6 +57,8 @@ export class FakeLedger implements OutcomeLedger {
   /** Accounts whose marker look-up fails, as a table outage does. */
   readonly failLookUpOf = new Set<string>();
   lookUps = 0;
+  /** Claims whose write lands but whose answer is lost, so that the SDK's retry fails its condition. */
+  lostClaimAnswers = 0;
 
   markRevoked(version: VersionRef): this {
     this.markers.add(keyOf(version));
@@ -86,6 +88,10 @@ export class FakeLedger implements OutcomeLedger {
     const held = this.claims.get(key);
     if (held && !held.settled && held.leaseUntil >= Date.now()) return false;
     this.claims.set(key, { owner, leaseUntil });
+    if (this.lostClaimAnswers > 0) {
+      this.lostClaimAnswers -= 1;
+      return false;
+    }
     return held ? ('replaced' as const) : ('fresh' as const);
   }
 

@@ -194,6 +194,19 @@ describe('revoke', () => {
     expect(services.meeting.called).toEqual([]);
   });
 
+  it('knows its own claim when the answer to taking it was lost, and calls Huawei at once', async () => {
+    // Prepare
+    const services = fakeServices({ config: { timeoutMs: 60_000 } });
+    services.secrets.withToken('alice', TOKEN);
+    services.outcomes.lostClaimAnswers = 1;
+    // Act
+    const item = await revoke(request(), services);
+    // Assess: revoked by this revocation, not FAILED after waiting out its own lease.
+    expect(item).toMatchObject({ outcome: 'REVOKED', attempts: 1 });
+    expect(item.followedRequestId).toBeUndefined();
+    expect(services.meeting.called).toEqual([TOKEN]);
+  });
+
   it('throws OutcomeRecordError when the record cannot be written, and releases the claim', async () => {
     // Prepare
     const services = fakeServices();
