@@ -282,22 +282,24 @@ ${table([
 
 /**
  * Where a cold start's time goes, from V8 CPU profiles of the cold POST child
- * (`npm run bench -- --only=coldpost --cpu-prof`, profiles in dist/bench/profiles): written by
- * hand from those profiles (2 December 2026, a loaded machine), not measured by this run.
+ * (`npm run bench -- --only=coldpost --cpu-prof`, profiles in dist/bench/profiles, summed by
+ * `npx tsx bench/profileSummary.ts`): written from those sums (7 December 2026, a loaded
+ * machine), not measured by this run.
  */
-const COLD_START_PROFILE = `**Where a cold start goes** (\`npm run bench -- --only=coldpost --cpu-prof\`, self time by V8 CPU profile of the cold \`POST\` child, read by hand on 2 December 2026 while other suites ran, so the absolute times are inflated about 5×; the shares are what count):
+const COLD_START_PROFILE = `**Where a cold start goes** (\`npm run bench -- --only=coldpost --cpu-prof\`, self time in the V8 CPU profiles of 15 cold \`POST\` children, summed by category with \`npx tsx bench/profileSummary.ts\`, on 7 December 2026 while other suites ran: the machine's load was about 10 on 2 cores, so absolute times are inflated several times; the shares, and the same run's "before" build, are what count). The profiled CPU of one cold \`POST\` fell from 431 ms to 318 ms (-26 %) with this round's build changes:
 
 | share of the cold POST's CPU profile | what it is | what would lower it |
 | --- | --- | --- |
-| ~15 % (\`node:internal/bootstrap/realm\`, \`(program)\`) | Node's own start, the same in the hello-world arm | nothing in this project: the floor |
-| ~18 % (\`node:internal/modules/esm/utils\`, \`compileFunction\`) | compiling the 366 KiB \`handler.mjs\` and the chunks it imports statically | a smaller entry: the three SDK clients and Powertools are most of it (section 1) |
-| ~13–18 % (\`handler.mjs\` self time) | module evaluation (SDK clients, Middy chain, zod schemas) and the request itself | building the SQS and EventBridge clients only when a trigger needs them |
-| ~7 % (\`node:internal/source_map/source_map_cache\`) | \`--enable-source-maps\` parses the bundle's source maps at import | dropping the flag (section 2 shows the same gap, about 15 % of the import) at the cost of readable stack traces |
-| ~5–7 % (GC) | young-generation collections during init | little: the semi-space size follows the function's memory |
-| ~4 % (\`node:internal/deps/undici\`) | Node's \`fetch\` implementation, loaded because a dependency touches the \`fetch\` globals | finding and avoiding that access |
-| ~2 % (\`node:tls\`, \`node:net\`) | the HTTPS stack, loaded even against loopback stand-ins | nothing: production talks TLS |
+| ~22 % (\`handler.mjs\` self time) | module evaluation (SDK clients, Middy chain, Powertools, zod schemas) and the request itself | building each SDK client only when a trigger needs it |
+| ~15 % (\`compileForInternalLoader\`) | compiling the Node built-ins the bundle uses (crypto, stream, net, http, tls), 20 % of the hello world's much smaller profile too | little: production talks TLS; no built-in is loaded that no code uses (below) |
+| ~13 % (\`compileSourceTextModule\`) | compiling the 375 KiB \`handler.mjs\` and the chunks it imports statically | fewer bytes at start: the SDK clients and Powertools are most of them (section 1) |
+| ~8 % (\`(program)\`) and ~2 % Node start | V8 and Node's own start, as in the hello-world arm | nothing in this project: the floor |
+| ~5 % (\`node:internal/source_map\`) | \`--enable-source-maps\`: Node scans the bundle's code for its map comment and line lengths, then reads the map | the map now covers \`lambda/\` only (82 KB instead of 610 KB), which took about a third of the flag's cost; the rest grows with the code, not the map. Kept: stack traces of our code stay readable in CloudWatch (section 2 shows the remaining gap) |
+| ~5 % (GC) | young-generation collections during init | little: the semi-space size follows the function's memory |
+| ~5 % (\`node:tls\`, \`node:net\`, \`node:http\`) | the connections of the request, TLS set up even against loopback stand-ins | nothing: production talks TLS |
+| 0 % (\`node:internal/deps/undici\`; 4.7 % before) | Node's \`fetch\`, which no code here uses, was loaded by the ES module facade of \`node:http\` (reading its \`WebSocket\` export), and the \`node:fs\` and \`node:process\` facades loaded more of the same kind (their \`promises\`, \`report\`, ...) | done: the build takes every built-in through \`process.getBuiltinModule\` as CommonJS, so an export is read only where it is used |
 
-The floor of this design is therefore Node's start plus compiling and evaluating the SDK clients: about 2× the hello world on an idle machine. Getting to the 2.5× target reliably, and to ≤ 0.75× the bare clients' import and ≤ 450 KiB deployed, needs the clients built lazily per trigger and the X-Ray SDK (68 KiB, with semver 28 KiB, loaded only when tracing is on) kept out of the deployed bytes; neither was done in this round.`;
+Done in this round, besides the built-ins and the source map: the deployed bytes went from 583.6 KiB to under 450 KiB by leaving out what Lambda's Node 24 never runs, each with its reason in \`scripts/build.mjs\`: \`bowser\` (a browser user-agent parser), the event-stream codec (no operation of these four clients streams), the X-Ray SDK's AWS SDK v2 patcher with \`semver\` (we trace v3 clients), its samplers (they serve incoming HTTP requests; Lambda decides sampling), its EC2/ECS/Elastic Beanstalk plugins and unused APIs, the pure-JS SHA-256, the instance-metadata region lookup, the shared config files, DynamoDB endpoint discovery's cache, S3's endpoint rules and the JMESPath functions no idempotency expression calls; imported JSON keeps only the fields read. Tracing is unchanged for users (test/integration/tracing.test.ts). The floor of this design is Node's start plus compiling and evaluating the SDK clients and Powertools; the next step is building each client only when a trigger needs it.`;
 
 const bundleSection = (r: Results): string => {
   const { bundle } = r;
@@ -309,7 +311,7 @@ const bundleSection = (r: Results): string => {
     ...shown.map((c) => [c.name, kib(c.bytes), `${fixed((100 * c.bytes) / bundle.rawBytes)} %`]),
     [`(${rest.length} more)`, kib(sum(rest.map((c) => c.bytes))), ''],
   ]);
-  return `\`dist/handler.mjs\` and its chunks (all that is deployed): ${kib(bundle.rawBytes)} minified, ${kib(bundle.gzipBytes)} gzipped (level 9). A cold start loads ${kib(bundle.coldBytes)} of it (\`handler.mjs\` and the chunks it imports statically); the rest (Powertools Tracer with the X-Ray SDK, and SDK code for browsers and event streams) loads only when used. Our own code (\`lambda/\`) is ${ours ? kib(ours.bytes) : 'n/a'}.
+  return `\`dist/handler.mjs\` and its chunks (all that is deployed): ${kib(bundle.rawBytes)} minified, ${kib(bundle.gzipBytes)} gzipped (level 9). A cold start loads ${kib(bundle.coldBytes)} of it (\`handler.mjs\` and the chunks it imports statically); the rest (Powertools Tracer with the X-Ray SDK) loads only when tracing is on. Code Lambda's Node never runs (browser and event-stream code, X-Ray's parts for other hosts, ...) is left out; \`scripts/build.mjs\` says what and why. Our own code (\`lambda/\`) is ${ours ? kib(ours.bytes) : 'n/a'}.
 Top contributors, from esbuild's metafile (\`dist/meta.json\`, bytes each package leaves in the output):
 
 ${contributors}`;

@@ -168,6 +168,9 @@ export class RevokerFunction extends Construct {
         SWEEP_CONCURRENCY: String(config.sweepConcurrency),
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        // Stack traces in the logs name lambda/*.ts lines. The maps cover our code only
+        // (scripts/build.mjs), so the flag costs a few per cent of the cold import rather than
+        // the 15-20 % that maps of the whole bundle cost (BENCHMARKS.md, section 2).
         NODE_OPTIONS: '--enable-source-maps',
         // Lambda's active tracing (above) traces every invocation; the function adds a
         // subsegment per AWS call only on request, as that costs cold start (lambda/commons/tracing.ts).

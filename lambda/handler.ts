@@ -33,11 +33,14 @@ const route = async (event: unknown, context: ServicesContext): Promise<unknown>
   }
 };
 
+// The services live as long as the process (built by its first invocation that asks).
+const services = provideServices();
+
 export const handler = middy<unknown, unknown, Error, ServicesContext>()
   .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(publishMetrics())
-  .use(provideServices())
+  .use(services)
   .use({
     // Errors of the event triggers leave the function (retry, dead-letter queue) after one log line.
     onError: ({ error }) => {
@@ -45,3 +48,9 @@ export const handler = middy<unknown, unknown, Error, ServicesContext>()
     },
   })
   .handler(route);
+
+/**
+ * Closes the sockets of the services this instance built: for tests and local mode, which load
+ * a fresh instance of the bundle whenever they change the environment. Lambda never calls it.
+ */
+export const closeServices = (): void => services.close();

@@ -69,7 +69,12 @@ export interface LocalMode {
   stop(): Promise<void>;
 }
 
-let handlerModule: Promise<Handler> | undefined;
+interface BundleModule {
+  handler: Handler;
+  closeServices(): void;
+}
+
+let loads = 0;
 
 /**
  * tsx (which runs local mode) rewrites every ES module it loads and drops the bundle's source map
@@ -79,22 +84,25 @@ const loadBundleAsBuilt = () => {
   const dist = `${pathToFileURL(resolve(ROOT, 'dist')).href}/`;
   registerHooks({
     load: (url, context, nextLoad) =>
-      url.startsWith(dist) && url.endsWith('.mjs')
+      url.startsWith(dist) && url.split('?')[0]?.endsWith('.mjs')
         ? { format: 'module', source: readFileSync(fileURLToPath(url)), shortCircuit: true }
         : nextLoad(url, context),
   });
 };
 
-const loadHandler = (): Promise<Handler> => {
+/**
+ * An instance of the bundle for one start: like a Lambda process, it builds its services (clients
+ * and their sockets) once and keeps them between calls. A later start in the same process has new
+ * stand-in endpoints, so it loads a fresh instance (a query makes Node load the module anew).
+ */
+const loadHandler = (): Promise<BundleModule> => {
   if (!existsSync(BUNDLE)) {
     return Promise.reject(new Error(`${BUNDLE} is missing: run \`npm run build\` first`));
   }
-  // Imported once per process: like a warm Lambda, the module keeps its clients between calls.
-  if (!handlerModule) loadBundleAsBuilt();
-  handlerModule ??= import(pathToFileURL(BUNDLE).href).then(
-    (module: { handler: Handler }) => module.handler,
-  );
-  return handlerModule;
+  if (loads === 0) loadBundleAsBuilt();
+  const url = pathToFileURL(BUNDLE).href + (loads === 0 ? '' : `?start=${loads}`);
+  loads += 1;
+  return import(url) as Promise<BundleModule>;
 };
 
 /** A context whose remaining time runs down from the deployed function's timeout. */
@@ -293,7 +301,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalMode>
     // deployed function; it applies to code loaded from here on, so before the bundle.
     process.setSourceMapsEnabled(true);
     // Only now: Powertools reads its settings from the environment when the bundle loads.
-    const handler = await loadHandler();
+    const bundle = await loadHandler();
+    track({ stop: async () => bundle.closeServices() });
+    const { handler } = bundle;
 
     /** Known once listening (port 0 picks one); requests only arrive after that. */
     let listeningPort = options.port ?? DEFAULT_PORT;

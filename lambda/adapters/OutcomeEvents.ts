@@ -1,16 +1,13 @@
 // Announces every outcome on EventBridge (opt-in, OUTCOME_EVENT_BUS_NAME): ten events per
 // PutEvents call, refused entries sent again, and what still fails reported, never thrown: the
 // outcome record, already written, is what counts.
-import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { resendRefused } from '../commons/batches.js';
 import { awsErrorName, OutcomeEventsError } from '../commons/errors.js';
 import { OUTCOME_EVENT_SOURCE } from '../commons/interface.js';
 import { count, logger } from '../commons/powertools.js';
 import type { Outcome, OutcomeRecord } from '../core/outcome.js';
+import type { OutcomeAnnouncer } from '../core/ports.js';
 
 export const EVENT_SOURCE = OUTCOME_EVENT_SOURCE;
 export const COMPLETED = 'Token Revocation Completed';
@@ -47,12 +44,13 @@ export const eventOf = (record: OutcomeRecord, busName: string): PutEventsReques
   };
 };
 
-export class OutcomeEvents {
+export class OutcomeEvents implements OutcomeAnnouncer {
   private buffer: { entry: PutEventsRequestEntry; trigger: OutcomeRecord['trigger'] }[] = [];
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
-    private readonly client: EventBridgeClient,
+    /** Builds (once) the client on first use: the SDK is imported then, not at a cold start. */
+    private readonly client: () => Promise<EventBridgeClient>,
     private readonly busName: string,
   ) {}
 
@@ -85,7 +83,12 @@ export class OutcomeEvents {
     const pending = await resendRefused(
       batch,
       async (entries) => {
-        const answer = await this.client.send(
+        // Inside the attempt, so that a client that cannot be loaded fails it like any other error.
+        const [client, { PutEventsCommand }] = await Promise.all([
+          this.client(),
+          import('./sdk/eventBridge.js'),
+        ]);
+        const answer = await client.send(
           new PutEventsCommand({ Entries: entries.map(({ entry }) => entry) }),
         );
         // Entries of the answer are in the order of the request; refused ones carry an ErrorCode.

@@ -16,6 +16,14 @@ import { awsErrorName, OutcomeRecordError, OutcomeTableError } from '../commons/
 import { MAX_HISTORY } from '../commons/interface.js';
 import { logger } from '../commons/powertools.js';
 import type { Outcome, OutcomeRecord } from '../core/outcome.js';
+import {
+  type ClaimSettlement,
+  type ClaimState,
+  type OutcomeLedger,
+  type SettledClaim,
+  type VersionRef,
+  WRITE_BATCH,
+} from '../core/ports.js';
 
 /**
  * Marker items sort after every record (`~` follows the digits that begin an ISO time) and carry
@@ -33,86 +41,58 @@ const CLAIM_PREFIX = '~claim#';
 /** How long a settled claim is kept for the TTL (`expiresAt`, epoch seconds) to remove it. */
 const SETTLED_CLAIM_TTL_SECONDS = 3600;
 
-/** A claim item: who holds the version until when; the TTL removes it an hour after `endsAtSeconds`. */
-const claimItem = (
-  accountId: string,
-  markerKey: string,
-  owner: string,
-  leaseUntil: number,
-  endsAtSeconds: number,
-) => ({
-  accountId,
-  recordId: `${CLAIM_PREFIX}${markerKey}`,
-  owner,
-  leaseUntil,
-  expiresAt: endsAtSeconds + SETTLED_CLAIM_TTL_SECONDS,
-});
-
-/** What the owner of a claim found, as it tells those that waited for it. */
-export interface SettledClaim {
-  outcome: Outcome;
-  requestId: string;
-  upstreamStatus?: number;
-  upstreamErrorCode?: string;
-}
-
-/** A claim to settle with what its owner found, once the owner's record is written. */
-export interface ClaimSettlement {
-  accountId: string;
-  markerKey: string;
-  owner: string;
-  settled: SettledClaim;
-}
-
-/** A claim item ended by its owner: with what it found, or released (a lease already run out). */
-const endedClaimItem = (
-  accountId: string,
-  markerKey: string,
-  owner: string,
-  settled: SettledClaim | undefined,
-  now: number,
-) => ({
-  ...claimItem(
-    accountId,
-    markerKey,
-    owner,
-    settled === undefined ? 0 : now,
-    Math.floor(now / 1000),
-  ),
-  ...(settled === undefined
-    ? {}
-    : {
-        settledOutcome: settled.outcome,
-        settledBy: settled.requestId,
-        ...(settled.upstreamStatus !== undefined ? { upstreamStatus: settled.upstreamStatus } : {}),
-        ...(settled.upstreamErrorCode !== undefined
-          ? { upstreamErrorCode: settled.upstreamErrorCode }
-          : {}),
-      }),
-});
-
-/** BatchWriteItem takes at most 25 puts a call. */
-export const WRITE_BATCH = 25;
-
-export type ClaimState =
-  | { state: 'free' }
-  | { state: 'held'; owner: string; leaseUntil: number }
-  | { state: 'settled'; owner: string; settled: SettledClaim };
-
-export { MAX_HISTORY };
+/**
+ * What a claim is on: a secret version's revocation, or (rotation) the mint of a new token into a
+ * version, which must happen once per version however many attempts run.
+ */
+export type ClaimRef = VersionRef & { purpose?: 'revoke' | 'mint' };
 
 /**
  * What a marker is keyed on: the secret version, or, when Secrets Manager (or a look-alike) gives
  * no version id, the token's fingerprint, so that a token revoked once is known as such either way.
  */
-export const markerKeyOf = (
-  secretVersionId: string | undefined,
-  tokenFingerprint: string,
-): string => secretVersionId ?? `sha256:${tokenFingerprint}`;
+const markerKeyOf = ({ secretVersionId, tokenFingerprint }: VersionRef): string => {
+  if (secretVersionId) return secretVersionId;
+  if (tokenFingerprint) return `sha256:${tokenFingerprint}`;
+  throw new TypeError('a secret version needs its version id or its token fingerprint');
+};
 
-const markerItem = (record: OutcomeRecord, markerKey: string) => ({
+const claimKeyOf = (ref: ClaimRef): string =>
+  `${CLAIM_PREFIX}${ref.purpose === 'mint' ? `mint#${ref.secretVersionId}` : markerKeyOf(ref)}`;
+
+/** The claim item's attributes that tell what its owner found, in the item's own names. */
+const settledAttributes = (settled: SettledClaim) => ({
+  settledOutcome: settled.outcome,
+  settledBy: settled.requestId,
+  upstreamStatus: settled.upstreamStatus,
+  upstreamErrorCode: settled.upstreamErrorCode,
+});
+
+/** A claim item: who holds the version until when; the TTL removes it an hour after `endsAtSeconds`. */
+const claimItem = (ref: ClaimRef, owner: string, leaseUntil: number, endsAtSeconds: number) => ({
+  accountId: ref.accountId,
+  recordId: claimKeyOf(ref),
+  owner,
+  leaseUntil,
+  expiresAt: endsAtSeconds + SETTLED_CLAIM_TTL_SECONDS,
+});
+
+/** A claim item ended by its owner: with what it found, or released (a lease already run out). */
+const endedClaimItem = (
+  ref: ClaimRef,
+  owner: string,
+  settled: SettledClaim | undefined,
+  now: number,
+) => ({
+  // Released without an outcome: a lease already run out, so the next may claim.
+  ...claimItem(ref, owner, settled === undefined ? 0 : now, Math.floor(now / 1000)),
+  // Absent fields stay absent: the document client drops undefined values.
+  ...(settled === undefined ? {} : settledAttributes(settled)),
+});
+
+const markerItem = (record: OutcomeRecord) => ({
   accountId: record.accountId,
-  recordId: `${MARKER_PREFIX}${markerKey}`,
+  recordId: `${MARKER_PREFIX}${markerKeyOf(record)}`,
   ...(record.secretVersionId ? { secretVersionId: record.secretVersionId } : {}),
   revokedBy: record.recordId,
   markedAt: record.recordedAt,
@@ -121,7 +101,12 @@ const markerItem = (record: OutcomeRecord, markerKey: string) => ({
 const keyOf = (item: Record<string, unknown>): string =>
   `${String(item['accountId'])}\u0000${String(item['recordId'])}`;
 
-export class OutcomeStore {
+/** Which versions of which accounts are recorded dead, as `revokedVersions` answers. */
+export type RevokedVersions = (version: { accountId: string; secretVersionId: string }) => boolean;
+
+export { MAX_HISTORY };
+
+export class OutcomeStore implements OutcomeLedger {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -132,8 +117,13 @@ export class OutcomeStore {
    * the record the marker points to (the two are written side by side, and only a marker whose
    * record landed may answer ALREADY_REVOKED).
    */
-  async isVersionRevoked(accountId: string, markerKey: string): Promise<boolean> {
-    const marker = await this.getItem(accountId, `${MARKER_PREFIX}${markerKey}`, 'revokedBy');
+  async isVersionRevoked(version: VersionRef): Promise<boolean> {
+    const { accountId } = version;
+    const marker = await this.getItem(
+      accountId,
+      `${MARKER_PREFIX}${markerKeyOf(version)}`,
+      'revokedBy',
+    );
     if (marker === undefined) return false;
     if (typeof marker['revokedBy'] !== 'string') return true;
     return (await this.getItem(accountId, marker['revokedBy'], 'accountId')) !== undefined;
@@ -159,15 +149,15 @@ export class OutcomeStore {
   /**
    * Which of these secret versions were already recorded dead, as `isVersionRevoked` decides,
    * with one BatchGetItem for the markers and one for their records (the sweep asks for twenty
-   * at a time). Returns the keys `${accountId}#${secretVersionId}` that are marked.
+   * at a time). Answers whether a version (of those asked about) is marked.
    */
   async revokedVersions(
     versions: readonly { accountId: string; secretVersionId: string }[],
-  ): Promise<Set<string>> {
+  ): Promise<RevokedVersions> {
     const markers = await this.batchGet(
-      versions.map(({ accountId, secretVersionId }) => ({
-        accountId,
-        recordId: `${MARKER_PREFIX}${secretVersionId}`,
+      versions.map((version) => ({
+        accountId: version.accountId,
+        recordId: `${MARKER_PREFIX}${markerKeyOf(version)}`,
       })),
       'accountId, recordId, revokedBy',
     );
@@ -184,10 +174,9 @@ export class OutcomeStore {
       if (typeof revokedBy === 'string' && !recorded.has(`${marker['accountId']}#${revokedBy}`)) {
         continue;
       }
-      const versionId = String(marker['recordId']).slice(MARKER_PREFIX.length);
-      marked.add(`${String(marker['accountId'])}#${versionId}`);
+      marked.add(`${String(marker['accountId'])}#${String(marker['recordId'])}`);
     }
-    return marked;
+    return (version) => marked.has(`${version.accountId}#${MARKER_PREFIX}${markerKeyOf(version)}`);
   }
 
   /** BatchGetItem over any number of keys, 100 a call, unprocessed keys asked again. */
@@ -235,10 +224,7 @@ export class OutcomeStore {
   async record(record: OutcomeRecord): Promise<void> {
     const marking =
       record.tokenFingerprint && record.outcome === 'REVOKED'
-        ? this.putMarker(
-            record,
-            markerKeyOf(record.secretVersionId, record.tokenFingerprint),
-          ).catch((error: unknown) => {
+        ? this.putMarker(record).catch((error: unknown) => {
             logger.warn('could not write the revoked-version marker', {
               accountId: record.accountId,
               error: awsErrorName(error),
@@ -284,9 +270,9 @@ export class OutcomeStore {
     }
   }
 
-  private async putMarker(record: OutcomeRecord, markerKey: string): Promise<void> {
+  private async putMarker(record: OutcomeRecord): Promise<void> {
     await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: markerItem(record, markerKey) }),
+      new PutCommand({ TableName: this.tableName, Item: markerItem(record) }),
     );
   }
 
@@ -307,14 +293,13 @@ export class OutcomeStore {
     type Put = { item: Record<string, unknown>; record?: OutcomeRecord; kind: string };
     const now = Date.now();
     const puts: Put[] = settlements.map((s) => ({
-      item: endedClaimItem(s.accountId, s.markerKey, s.owner, s.settled, now),
+      item: endedClaimItem(s.version, s.owner, s.settled, now),
       kind: 'claim settlement',
     }));
     for (const record of records) {
       puts.push({ item: { ...record }, record, kind: 'record' });
       if (record.tokenFingerprint && record.outcome === 'REVOKED') {
-        const markerKey = markerKeyOf(record.secretVersionId, record.tokenFingerprint);
-        puts.push({ item: markerItem(record, markerKey), kind: 'revoked-version marker' });
+        puts.push({ item: markerItem(record), kind: 'revoked-version marker' });
       }
     }
     // One request may not put one key twice: a later settlement of a claim supersedes an earlier.
@@ -365,8 +350,7 @@ export class OutcomeStore {
    * when an earlier claim was settled or run out.
    */
   async claim(
-    accountId: string,
-    markerKey: string,
+    version: ClaimRef,
     owner: string,
     leaseUntil: number,
   ): Promise<'fresh' | 'replaced' | false> {
@@ -374,7 +358,7 @@ export class OutcomeStore {
       const { Attributes } = await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: claimItem(accountId, markerKey, owner, leaseUntil, Math.ceil(leaseUntil / 1000)),
+          Item: claimItem(version, owner, leaseUntil, Math.ceil(leaseUntil / 1000)),
           ConditionExpression:
             'attribute_not_exists(recordId) OR attribute_exists(settledOutcome) OR leaseUntil < :now',
           ExpressionAttributeValues: { ':now': Date.now() },
@@ -388,25 +372,22 @@ export class OutcomeStore {
     }
   }
 
-  async readClaim(accountId: string, markerKey: string): Promise<ClaimState> {
-    const Item = await this.getItem(accountId, `${CLAIM_PREFIX}${markerKey}`);
+  async readClaim(version: ClaimRef): Promise<ClaimState> {
+    const Item = await this.getItem(version.accountId, claimKeyOf(version));
     if (Item === undefined) return { state: 'free' };
     const owner = String(Item['owner']);
     if (typeof Item['settledOutcome'] === 'string') {
-      return {
-        state: 'settled',
-        owner,
-        settled: {
-          outcome: Item['settledOutcome'] as Outcome,
-          requestId: String(Item['settledBy']),
-          ...(typeof Item['upstreamStatus'] === 'number'
-            ? { upstreamStatus: Item['upstreamStatus'] }
-            : {}),
-          ...(typeof Item['upstreamErrorCode'] === 'string'
-            ? { upstreamErrorCode: Item['upstreamErrorCode'] }
-            : {}),
-        },
+      const settled: SettledClaim = {
+        outcome: Item['settledOutcome'] as Outcome,
+        requestId: String(Item['settledBy']),
       };
+      if (typeof Item['upstreamStatus'] === 'number') {
+        settled.upstreamStatus = Item['upstreamStatus'];
+      }
+      if (typeof Item['upstreamErrorCode'] === 'string') {
+        settled.upstreamErrorCode = Item['upstreamErrorCode'];
+      }
+      return { state: 'settled', owner, settled };
     }
     return { state: 'held', owner, leaseUntil: Number(Item['leaseUntil']) };
   }
@@ -416,17 +397,17 @@ export class OutcomeStore {
    * without (nothing recorded), so that they claim the version again. Only the owner may end it.
    */
   async settleClaim(
-    accountId: string,
-    markerKey: string,
+    version: ClaimRef,
     owner: string,
     settled: SettledClaim | undefined,
   ): Promise<void> {
     // PutItem, conditional on still owning the claim: the function may only put and read here.
+    const now = Date.now();
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: endedClaimItem(accountId, markerKey, owner, settled, Date.now()),
+          Item: endedClaimItem(version, owner, settled, now),
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': owner },
@@ -436,7 +417,7 @@ export class OutcomeStore {
       // A claim taken over (lease run out) is no longer ours to end; any other failure only
       // makes the waiting revocations wait for the lease, then call Huawei themselves.
       logger.warn('could not end the claim on a secret version', {
-        accountId,
+        accountId: version.accountId,
         error: awsErrorName(error),
       });
     }

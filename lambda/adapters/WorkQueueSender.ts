@@ -1,6 +1,6 @@
 // Fans revocations out to the SQS work queue, ten messages a call, so that Lambda and SQS spread
 // a large sweep or offboarding over many invocations.
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import pMap from 'p-map';
 import { inBatches, resendRefused } from '../commons/batches.js';
 import { awsErrorName, QueueingError } from '../commons/errors.js';
@@ -21,9 +21,13 @@ export interface WorkMessage {
 const BATCH = 10;
 const ENTRY_ATTEMPTS = 3;
 
+/** The SDK is imported with the client, on the first send: a cold start never compiles it. */
+const loadSqs = () => import('./sdk/sqs.js');
+
 export class WorkQueueSender {
   constructor(
-    private readonly client: SQSClient,
+    /** Builds (once) the client on first use. */
+    private readonly client: () => Promise<SQSClient>,
     private readonly queueUrl: string,
   ) {}
 
@@ -54,7 +58,12 @@ export class WorkQueueSender {
         const left = await resendRefused(
           entries,
           async (pending) => {
-            const answer = await this.client.send(
+            // Inside the attempt: a client that cannot be loaded fails it like any other error.
+            const [client, { SendMessageBatchCommand }] = await Promise.all([
+              this.client(),
+              loadSqs(),
+            ]);
+            const answer = await client.send(
               new SendMessageBatchCommand({
                 QueueUrl: this.queueUrl,
                 Entries: pending.map(({ Id, body }) => ({ Id, MessageBody: body })),
@@ -80,7 +89,8 @@ export class WorkQueueSender {
 
   /** Sends one message, held back by SQS for `delaySeconds` (rotation's grace, up to 900). */
   async sendDelayed(message: WorkMessage, delaySeconds: number): Promise<void> {
-    await this.client.send(
+    const [client, { SendMessageCommand }] = await Promise.all([this.client(), loadSqs()]);
+    await client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(message),

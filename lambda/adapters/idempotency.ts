@@ -1,11 +1,6 @@
 // Idempotent handling through Powertools: a repeated request (same Idempotency-Key, same
 // offboarding event, same schedule execution) returns the first result without new upstream calls.
-import {
-  IdempotencyConfig,
-  IdempotencyPersistenceLayerError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { awsErrorName } from '../commons/errors.js';
@@ -22,6 +17,20 @@ export interface IdempotencyOptions {
   context?: Context;
 }
 
+// Powertools idempotency (with its JMESPath engine) is imported on the first use: only a POST with
+// an Idempotency-Key, an offboarding event or a sweep run needs it, never a cold start as such.
+const loadPowertools = () => import('./sdk/idempotency.js');
+type Powertools = Awaited<ReturnType<typeof loadPowertools>>;
+
+/**
+ * Whether `error` is the Powertools idempotency error of that name. By name, not by class: the
+ * classes are only there once Powertools is loaded, and the HTTP API must not load it to check.
+ */
+export const isIdempotencyError = (
+  error: unknown,
+  name: 'IdempotencyValidationError' | 'IdempotencyAlreadyInProgressError',
+): error is Error => error instanceof Error && error.name === name;
+
 /** The idempotency table of a deployment, through Powertools' DynamoDB persistence layer. */
 export class Idempotency {
   // One persistence layer per use: a layer keeps the first configuration it is given (expiry,
@@ -37,7 +46,9 @@ export class Idempotency {
    * Runs `work` once per key within the expiry. A result is stored only when `work` returns;
    * when it throws, the key is released so that a retry runs it again.
    */
-  run<R>(options: IdempotencyOptions, work: () => Promise<R>): Promise<R> {
+  async run<R>(options: IdempotencyOptions, work: () => Promise<R>): Promise<R> {
+    const powertools = await loadPowertools();
+    const { DynamoDBPersistenceLayer } = powertools;
     let layer = this.layers.get(options.keyPrefix);
     if (!layer) {
       layer = new DynamoDBPersistenceLayer({
@@ -46,11 +57,12 @@ export class Idempotency {
       });
       this.layers.set(options.keyPrefix, layer);
     }
-    return runIdempotently(layer, this.tableName, options, work);
+    return runIdempotently(powertools, layer, this.tableName, options, work);
   }
 }
 
 const runIdempotently = async <R>(
+  { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent }: Powertools,
   persistenceStore: DynamoDBPersistenceLayer,
   tableName: string,
   options: IdempotencyOptions,

@@ -6,21 +6,18 @@ export class RevokerError extends Error {
   override name = 'RevokerError';
 }
 
+/**
+ * A RevokerError that only names itself: most errors here carry nothing but their message, and
+ * their name is what logs, tests and `instanceof` tell them apart by.
+ */
+const namedError = (errorName: string) =>
+  class extends RevokerError {
+    override name = errorName;
+  };
+
 /** At most twenty accounts, named in a message. */
 const accountList = (accounts: readonly string[]): string =>
   accounts.slice(0, 20).join(', ') + (accounts.length > 20 ? ', ...' : '');
-
-/** An AWS call about one account failed; the message names the account and the AWS error only. */
-abstract class AccountAwsError extends RevokerError {
-  constructor(
-    readonly accountId: string,
-    readonly awsErrorName: string,
-    doing: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not ${doing} ${accountId}: ${awsErrorName}`, options);
-  }
-}
 
 /** A setting in the environment is missing or invalid; the message names the variable. */
 export class ConfigurationError extends RevokerError {
@@ -34,45 +31,34 @@ export class ConfigurationError extends RevokerError {
 }
 
 /** An event that no trigger recognises: it must reach the dead-letter path, not vanish. */
-export class UnknownEventError extends RevokerError {
-  override name = 'UnknownEventError';
-}
+export class UnknownEventError extends namedError('UnknownEventError') {}
 
 /** An event of a known trigger whose payload is invalid (e.g. a malformed account id). */
-export class InvalidEventError extends RevokerError {
-  override name = 'InvalidEventError';
-}
+export class InvalidEventError extends namedError('InvalidEventError') {}
 
-/** Secrets Manager failed for a reason other than "no such secret" (throttling, access denied...). */
-export class SecretReadError extends AccountAwsError {
-  override name = 'SecretReadError';
-  constructor(accountId: string, awsErrorName: string, options?: { cause?: unknown }) {
-    super(accountId, awsErrorName, 'read the secret of account', options);
-  }
-}
-
-/** The outcome record could not be written: the revocation must not be reported as a success. */
-export class OutcomeRecordError extends AccountAwsError {
+/**
+ * The outcome record could not be written: the revocation must not be reported as a success. The
+ * message names the account and the AWS error only.
+ */
+export class OutcomeRecordError extends RevokerError {
   override name = 'OutcomeRecordError';
-  constructor(accountId: string, awsErrorName: string, options?: { cause?: unknown }) {
-    super(accountId, awsErrorName, 'record the outcome for account', options);
+  constructor(
+    readonly accountId: string,
+    readonly awsErrorName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not record the outcome for account ${accountId}: ${awsErrorName}`, options);
   }
 }
 
 /** The outcome table left part of a batch read unanswered after every retry. */
-export class OutcomeTableError extends RevokerError {
-  override name = 'OutcomeTableError';
-}
+export class OutcomeTableError extends namedError('OutcomeTableError') {}
 
 /** Outcome events EventBridge still refused after the retries (the records are written). */
-export class OutcomeEventsError extends RevokerError {
-  override name = 'OutcomeEventsError';
-}
+export class OutcomeEventsError extends namedError('OutcomeEventsError') {}
 
 /** A work-queue message whose revocation ended FAILED: the message goes back to the queue. */
-export class MessageFailedError extends RevokerError {
-  override name = 'MessageFailedError';
-}
+export class MessageFailedError extends namedError('MessageFailedError') {}
 
 /**
  * Some accounts of an offboarding event or sweep were not revoked: their revocation FAILED, its

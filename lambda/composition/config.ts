@@ -30,25 +30,6 @@ export interface Config {
   rotationGraceSeconds: number;
 }
 
-export const CONFIG_VARIABLES = [
-  'MEETING_API_BASE_URL',
-  'MEETING_ACCEPT_LANGUAGE',
-  'MEETING_TIMEOUT_MS',
-  'MEETING_MAX_ATTEMPTS',
-  'MEETING_RETRY_BASE_MS',
-  'SECRET_PREFIX',
-  'SECRET_TOKEN_FIELD',
-  'OUTCOME_TABLE_NAME',
-  'IDEMPOTENCY_TABLE_NAME',
-  'WORK_QUEUE_URL',
-  'SWEEP_CONCURRENCY',
-  'VERIFY_REVOCATION',
-  'OUTCOME_EVENT_BUS_NAME',
-  'MEETING_APP_SECRET_ID',
-  'SECRET_USER_ID_FIELD',
-  'ROTATION_GRACE_SECONDS',
-] as const;
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** An unset or empty variable is treated as absent, so that `VAR=` selects the default. */

@@ -4,11 +4,10 @@
 // Hand-written: batchers on npm (DataLoader, p-queue's batching kin) batch loads per tick; none
 // weighs items (a record and its marker are two puts), feeds a finished call's settlements into
 // the next batch, or bounds the calls in flight and the queue behind them.
-import { type ClaimSettlement, WRITE_BATCH } from '../adapters/OutcomeStore.js';
 import { awsErrorName } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import type { Services } from '../composition/services.js';
 import type { OutcomeRecord } from './outcome.js';
+import { type ClaimSettlement, type RevocationServices, WRITE_BATCH } from './ports.js';
 import {
   announce,
   type FoundOutcome,
@@ -68,7 +67,7 @@ export class OutcomeWriter {
    * one call carries about eight, and a busy table answers it in tens of milliseconds.
    */
   constructor(
-    private readonly services: Services,
+    private readonly services: RevocationServices,
     private readonly callbacks: WriterCallbacks,
     private readonly maxCalls = 4,
   ) {}
@@ -170,9 +169,7 @@ export class OutcomeWriter {
       if (unwritten.has(item)) {
         // Nothing recorded: those waiting on the claim must not adopt an outcome with no record.
         if (claim) {
-          releases.push(
-            outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, undefined),
-          );
+          releases.push(outcomes.settleClaim(claim.version, claim.owner, undefined));
         }
         this.callbacks.unrecorded(item.accountId);
         continue;
@@ -188,16 +185,9 @@ export class OutcomeWriter {
   #settle(item: OutcomeRecord, claim: HeldClaim, own: Promise<void>[]): void {
     const settled = settledOf(item);
     if (claim.leaseUntil - Date.now() > SETTLE_MARGIN_MS) {
-      this.#settlements.push({
-        accountId: item.accountId,
-        markerKey: claim.markerKey,
-        owner: claim.owner,
-        settled,
-      });
+      this.#settlements.push({ version: claim.version, owner: claim.owner, settled });
     } else {
-      own.push(
-        this.services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, settled),
-      );
+      own.push(this.services.outcomes.settleClaim(claim.version, claim.owner, settled));
     }
   }
 }

@@ -57,6 +57,14 @@ export interface Summary {
   outcomes: Partial<Record<Outcome, number>>;
 }
 
+/** What the offboarding and schedule triggers answer. */
+export interface RevocationSummary extends Summary {
+  /** Extension: accounts handed to the work queue instead of revoked here. */
+  queued?: number;
+  /** Sweep: secrets left alone because their rotation is enabled. */
+  rotating?: number;
+}
+
 export const summarise = (outcomes: Iterable<Outcome>): Summary => {
   const summary: Summary = { processed: 0, outcomes: {} };
   for (const outcome of outcomes) {

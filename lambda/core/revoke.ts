@@ -1,15 +1,21 @@
 // The one revocation path every trigger takes: load the token, decide, call Huawei, classify,
 // record. A revocation is only reported once its outcome record is written.
 import { createHash, randomUUID } from 'node:crypto';
-import type { UpstreamGate } from '../adapters/meeting/AttemptGate.js';
-import { markerKeyOf, type OutcomeStore, type SettledClaim } from '../adapters/OutcomeStore.js';
 import { isSendable } from '../adapters/secrets/extractToken.js';
-import type { LoadedToken } from '../adapters/secrets/SecretStore.js';
-import { awsErrorName, OutcomeRecordError, SecretReadError } from '../commons/errors.js';
+import { awsErrorName, OutcomeRecordError } from '../commons/errors.js';
 import { count, logger, recordUpstreamCall } from '../commons/powertools.js';
 import { rememberSecret } from '../commons/redaction.js';
-import type { Services } from '../composition/services.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
+import type {
+  OutcomeLedger,
+  RevocationConfig,
+  RevocationServices,
+  SecretReading,
+  SettledClaim,
+  TokenUpstream,
+  UpstreamGate,
+  VersionRef,
+} from './ports.js';
 
 export interface RevocationRequest {
   accountId: string;
@@ -20,10 +26,6 @@ export interface RevocationRequest {
   correlationId?: string;
   /** Epoch ms after which no upstream attempt may start. */
   deadline?: number;
-  /** A token already read in a batch (the sweep), or the error reading it. */
-  preloaded?: LoadedToken | SecretReadError;
-  /** Whether the preloaded version is already marked revoked, when a batch look-up told. */
-  knownRevoked?: boolean;
   /** Revoke the token of exactly this secret version (rotation), not the current one. */
   secretVersionId?: string;
   /** Offboarding of a rotating secret: whether its rotation was cancelled. */
@@ -41,6 +43,14 @@ export const tokenFingerprint = (token: string): string =>
 
 export const newRequestId = (): string => randomUUID();
 
+/** What a batch (the sweep) already found out about a revocation before it starts. */
+export interface Prepared {
+  /** The secret, already read. */
+  secret?: SecretReading;
+  /** Whether the secret's version is already recorded dead, when a batch look-up told. */
+  revokedBefore?: boolean;
+}
+
 type Findings = Pick<
   OutcomeRecord,
   | 'attempts'
@@ -55,7 +65,7 @@ type Findings = Pick<
 
 /** The claim a revocation holds on its secret version while it calls Huawei. */
 export interface HeldClaim {
-  markerKey: string;
+  version: VersionRef;
   owner: string;
   /** Epoch ms: until then no other revocation can take the claim. */
   leaseUntil: number;
@@ -69,7 +79,7 @@ export interface HeldClaim {
  */
 export const revoke = async (
   request: RevocationRequest,
-  services: Services,
+  services: RevocationServices,
 ): Promise<OutcomeRecord> => record(await findOutcome(request, services), services);
 
 /** An outcome reached but not yet recorded: the upstream half of a revocation. */
@@ -84,11 +94,12 @@ export interface FoundOutcome {
 /** Loads, decides and calls Huawei: everything but the record. */
 export const findOutcome = async (
   request: RevocationRequest,
-  services: Services,
+  services: RevocationServices,
+  prepared: Prepared = {},
 ): Promise<FoundOutcome> => {
   const started = performance.now();
   const held: { claim?: HeldClaim } = {};
-  const findings = await decideAndCall(request, services, held);
+  const findings = await decideAndCall(request, services, prepared, held);
   return { request, findings, started, ...(held.claim ? { claim: held.claim } : {}) };
 };
 
@@ -124,31 +135,28 @@ export const settledOf = (item: OutcomeRecord): SettledClaim => ({
 });
 
 /** Writes the record of an outcome, then counts, announces and logs it. */
-export const record = async (found: FoundOutcome, services: Services): Promise<OutcomeRecord> => {
+export const record = async (
+  found: FoundOutcome,
+  services: RevocationServices,
+): Promise<OutcomeRecord> => {
   const item = outcomeRecordOf(found);
   const { claim } = found;
   try {
     await services.outcomes.record(item);
   } catch (error) {
     // Nothing recorded: those waiting on the claim must not adopt an outcome with no record.
-    if (claim)
-      await services.outcomes.settleClaim(item.accountId, claim.markerKey, claim.owner, undefined);
+    if (claim) await services.outcomes.settleClaim(claim.version, claim.owner, undefined);
     throw error;
   }
   if (claim) {
-    await services.outcomes.settleClaim(
-      item.accountId,
-      claim.markerKey,
-      claim.owner,
-      settledOf(item),
-    );
+    await services.outcomes.settleClaim(claim.version, claim.owner, settledOf(item));
   }
   announce(item, services);
   return item;
 };
 
 /** Counts, announces and logs an outcome whose record is written. */
-export const announce = (item: OutcomeRecord, services: Services): void => {
+export const announce = (item: OutcomeRecord, services: RevocationServices): void => {
   count(item.trigger, item.outcome);
   services.events?.add(item);
   logger.info('revocation recorded', {
@@ -167,50 +175,54 @@ export const announce = (item: OutcomeRecord, services: Services): void => {
 
 const decideAndCall = async (
   request: RevocationRequest,
-  { secrets, outcomes, meeting, config }: Services,
+  services: RevocationServices,
+  prepared: Prepared,
   held: { claim?: HeldClaim },
 ): Promise<Findings> => {
-  let loaded: LoadedToken;
-  try {
-    const preloaded =
-      request.preloaded ?? (await secrets.load(request.accountId, request.secretVersionId));
-    if (preloaded instanceof SecretReadError) throw preloaded;
-    loaded = preloaded;
-  } catch (error) {
-    if (!(error instanceof SecretReadError)) throw error;
-    // Not NOT_FOUND: we could not look. FAILED makes it visible, alarmed and retried.
-    logger.error('could not read the secret', {
-      accountId: request.accountId,
-      error: error.awsErrorName,
-    });
-    return { outcome: 'FAILED', attempts: 0, failure: `SecretsManager:${error.awsErrorName}` };
+  const secret =
+    prepared.secret ?? (await services.secrets.load(request.accountId, request.secretVersionId));
+  switch (secret.kind) {
+    case 'unreadable':
+      // Not NOT_FOUND: we could not look. FAILED makes it visible, alarmed and retried.
+      logger.error('could not read the secret', {
+        accountId: request.accountId,
+        error: secret.errorName,
+      });
+      return { outcome: 'FAILED', attempts: 0, failure: `SecretsManager:${secret.errorName}` };
+    case 'malformed':
+      // JSON that is not an object holding a string token: never sent, never taken for a token.
+      logger.error('the secret is malformed; nothing was sent', { accountId: request.accountId });
+      return {
+        outcome: 'FAILED',
+        attempts: 0,
+        failure: 'secret-malformed',
+        ...(secret.versionId ? { secretVersionId: secret.versionId } : {}),
+      };
+    case 'missing':
+      return {
+        outcome: 'NOT_FOUND',
+        attempts: 0,
+        secretVersionId: secret.versionId ?? request.secretVersionId,
+      };
+    case 'found':
+      return revokeToken(request, services, secret, prepared.revokedBefore, held);
   }
-  if (!loaded.found && loaded.malformed) {
-    // JSON that is not an object holding a string token: never sent, never taken for a token.
-    logger.error('the secret is malformed; nothing was sent', { accountId: request.accountId });
-    return {
-      outcome: 'FAILED',
-      attempts: 0,
-      failure: 'secret-malformed',
-      ...(loaded.versionId ? { secretVersionId: loaded.versionId } : {}),
-    };
-  }
-  if (!loaded.found) {
-    return {
-      outcome: 'NOT_FOUND',
-      attempts: 0,
-      secretVersionId: loaded.versionId ?? request.secretVersionId,
-    };
-  }
+};
 
-  const { token, versionId } = loaded;
+/** Decides on a token found and, unless it is known dead, has Huawei revoke it. */
+const revokeToken = async (
+  request: RevocationRequest,
+  { outcomes, meeting, config }: RevocationServices,
+  { token, versionId }: { token: string; versionId: string | undefined },
+  knownRevoked: boolean | undefined,
+  held: { claim?: HeldClaim },
+): Promise<Findings> => {
   const forget = rememberSecret(token);
   try {
     const fingerprint = tokenFingerprint(token);
     const known = { secretVersionId: versionId, tokenFingerprint: fingerprint };
-    const markerKey = markerKeyOf(versionId, fingerprint);
-    const revokedBefore =
-      request.knownRevoked ?? (await alreadyRevoked(outcomes, request.accountId, markerKey));
+    const version: VersionRef = { accountId: request.accountId, ...known };
+    const revokedBefore = knownRevoked ?? (await alreadyRevoked(outcomes, version));
     if (revokedBefore) {
       return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
     }
@@ -220,12 +232,12 @@ const decideAndCall = async (
       return { outcome: 'FAILED', attempts: 0, failure: 'token-unsendable', ...known };
     }
     const lease = leaseMs(config) * (request.gate ? 2 : 1);
-    const turn = await takeTurn(request, outcomes, markerKey, lease);
+    const turn = await takeTurn(request, outcomes, version, lease);
     if ('adopted' in turn) return { ...turn.adopted, ...known };
     held.claim = turn.claim;
     try {
       // Another revocation may have revoked this version between the look-up and the claim.
-      if (!turn.claim.fresh && (await alreadyRevoked(outcomes, request.accountId, markerKey))) {
+      if (!turn.claim.fresh && (await alreadyRevoked(outcomes, version))) {
         return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
       }
       const result = await meeting.logout(token, {
@@ -251,7 +263,7 @@ const decideAndCall = async (
       };
     } catch (error) {
       delete held.claim;
-      await outcomes.settleClaim(request.accountId, markerKey, turn.claim.owner, undefined);
+      await outcomes.settleClaim(version, turn.claim.owner, undefined);
       throw error;
     }
   } finally {
@@ -261,7 +273,7 @@ const decideAndCall = async (
 
 /** Proof, not hope: asks Huawei whether the token revoked a moment ago still works. */
 const verify = async (
-  meeting: Services['meeting'],
+  meeting: TokenUpstream,
   token: string,
   request: RevocationRequest,
 ): Promise<boolean | undefined> => {
@@ -289,7 +301,7 @@ const verify = async (
  * How long an owner may hold a claim: every attempt at its timeout, the longest backoff between
  * them, the verification call and a margin to record. An owner that dies loses its claim then.
  */
-const leaseMs = (config: Services['config']): number =>
+const leaseMs = (config: RevocationConfig): number =>
   config.maxAttempts * (config.timeoutMs + 2000) +
   (config.verifyRevocation ? config.timeoutMs : 0) +
   2000;
@@ -304,8 +316,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 const takeTurn = async (
   request: RevocationRequest,
-  outcomes: OutcomeStore,
-  markerKey: string,
+  outcomes: OutcomeLedger,
+  version: VersionRef,
   lease: number,
 ): Promise<{ claim: HeldClaim } | { adopted: Findings }> => {
   const owner = `${request.requestId}#${randomUUID()}`;
@@ -320,13 +332,18 @@ const takeTurn = async (
           Date.now() + lease,
           (request.deadline ?? Number.POSITIVE_INFINITY) + 2000,
         );
-        const claimed = await outcomes.claim(accountId, markerKey, owner, leaseUntil);
+        const claimed = await outcomes.claim(version, owner, leaseUntil);
         if (claimed) {
-          return { claim: { markerKey, owner, leaseUntil, fresh: claimed === 'fresh' } };
+          return { claim: { version, owner, leaseUntil, fresh: claimed === 'fresh' } };
         }
       }
-      const state = await outcomes.readClaim(accountId, markerKey);
+      const state = await outcomes.readClaim(version);
       if (state.state === 'settled') return { adopted: adopt(state.settled) };
+      // Our own claim: its write landed but the answer was lost, and the SDK's retry of it failed
+      // its condition. Waiting on it would wait out our own lease.
+      if (state.state === 'held' && state.owner === owner) {
+        return { claim: { version, owner, leaseUntil: state.leaseUntil } };
+      }
       tryClaim = state.state === 'free' || state.leaseUntil < Date.now();
       if (tryClaim) continue;
       if (Date.now() + pause > waitUntil) {
@@ -361,16 +378,12 @@ const adopt = (settled: SettledClaim): Findings => {
   };
 };
 
-const alreadyRevoked = async (
-  outcomes: Services['outcomes'],
-  accountId: string,
-  markerKey: string,
-): Promise<boolean> => {
+const alreadyRevoked = async (outcomes: OutcomeLedger, version: VersionRef): Promise<boolean> => {
   try {
-    return await outcomes.isVersionRevoked(accountId, markerKey);
+    return await outcomes.isVersionRevoked(version);
   } catch (error) {
     // Without the table we can neither decide nor record: fail before calling upstream.
-    throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
+    throw new OutcomeRecordError(version.accountId, awsErrorName(error), { cause: error });
   }
 };
 

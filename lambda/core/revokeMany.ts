@@ -4,15 +4,24 @@
 // the worker already moves on, and no new revocation started once the invocation's time runs short.
 import pMap from 'p-map';
 import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
-import { WRITE_BATCH } from '../adapters/OutcomeStore.js';
 import { OutcomeRecordError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
-import type { Services } from '../composition/services.js';
 import { OutcomeWriter } from './OutcomeWriter.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
-import { type FoundOutcome, findOutcome, newRequestId, type RevocationRequest } from './revoke.js';
+import { type RevocationServices, WRITE_BATCH } from './ports.js';
+import {
+  type FoundOutcome,
+  findOutcome,
+  newRequestId,
+  type Prepared,
+  type RevocationRequest,
+} from './revoke.js';
 
-export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & { requestId?: string };
+export type Job = Omit<RevocationRequest, 'requestId' | 'deadline'> & {
+  requestId?: string;
+  /** What a batch already read or looked up for it (the sweep). */
+  prepared?: Prepared;
+};
 
 export interface ManyResult {
   outcomes: Outcome[];
@@ -60,8 +69,10 @@ export const warnIfThrottled = (gate: AttemptGate): void => {
  * Whether it is too late to start a revocation: one full attempt must still fit, as the retry
  * policy demands (later attempts are cut by the deadline inside the call).
  */
-export const tooLateToStart = (deadline: number | undefined, services: Services): boolean =>
-  deadline !== undefined && Date.now() + services.config.timeoutMs > deadline;
+export const tooLateToStart = (
+  deadline: number | undefined,
+  services: RevocationServices,
+): boolean => deadline !== undefined && Date.now() + services.config.timeoutMs > deadline;
 
 /**
  * A counting semaphore whose size is read at each admission: the revocations allowed to get
@@ -90,7 +101,7 @@ class ReadySlots {
 
 export const revokeMany = async (
   jobs: Iterable<Job> | AsyncIterable<Job>,
-  services: Services,
+  services: RevocationServices,
   { concurrency, deadline }: { concurrency: number; deadline: number | undefined },
 ): Promise<ManyResult> => {
   const result: ManyResult = {
@@ -135,7 +146,7 @@ export const revokeMany = async (
   try {
     await pMap(
       jobs,
-      async (job) => {
+      async ({ prepared, ...job }) => {
         const request = { ...job, requestId: job.requestId ?? newRequestId(), deadline };
         const late = tooLateToStart(deadline, services);
         let found: FoundOutcome;
@@ -163,7 +174,7 @@ export const revokeMany = async (
             },
           };
           try {
-            found = await findOutcome(withGate, services);
+            found = await findOutcome(withGate, services, prepared);
           } catch (error) {
             // The marker look-up could not reach the table: the outcome could not be recorded.
             if (!(error instanceof OutcomeRecordError)) throw error;

@@ -15,7 +15,7 @@ import type { Services, ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { failIfIncomplete } from '../core/incomplete.js';
-import { type Summary, summarise } from '../core/outcome.js';
+import { type RevocationSummary, summarise } from '../core/outcome.js';
 import { type Job, revokeMany } from '../core/revokeMany.js';
 import { parseEvent } from './parseEvent.js';
 
@@ -47,13 +47,6 @@ export const OffboardingEventSchema = z.object({
       }),
     ),
 });
-
-export interface OffboardingSummary extends Summary {
-  /** Extension: accounts handed to the work queue instead of revoked here. */
-  queued?: number;
-  /** Sweep: secrets left alone because their rotation is enabled. */
-  rotating?: number;
-}
 
 export const parseOffboardingEvent = (event: unknown) => {
   const { id, detail } = parseEvent(OffboardingEventSchema, event, 'offboarding');
@@ -155,13 +148,13 @@ export const handleOffboarding = async (
   event: unknown,
   context: Context,
   provide: ServicesProvider,
-): Promise<OffboardingSummary> => {
+): Promise<RevocationSummary> => {
   const services = provide();
   const { config, queue, idempotency } = services;
   const { id, accountIds, invalid } = parseOffboardingEvent(event);
   logger.setCorrelationId(id);
 
-  const work = async (): Promise<OffboardingSummary> => {
+  const work = async (): Promise<RevocationSummary> => {
     if (queue && accountIds.length > FAN_OUT_ABOVE) {
       const sent = await queue.sendAll([accountIds], 'offboarding', id);
       logger.info('offboarding fanned out', { eventId: id, queued: sent });

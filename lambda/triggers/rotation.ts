@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { MintResult } from '../adapters/meeting/MeetingClient.js';
+import type { ClaimRef } from '../adapters/OutcomeStore.js';
 import { readToken } from '../adapters/secrets/extractToken.js';
 import {
   isMissingSecret,
@@ -201,8 +202,8 @@ class Rotation {
     try {
       const { outcomes, meeting } = this.services;
       const owner = randomUUID();
-      const mintKey = `mint#${this.versionId}`;
-      const claimed = await outcomes.claim(accountId, mintKey, owner, Date.now() + MINT_LEASE_MS);
+      const mint = { accountId, secretVersionId: this.versionId, purpose: 'mint' } as const;
+      const claimed = await outcomes.claim(mint, owner, Date.now() + MINT_LEASE_MS);
       if (!claimed) {
         refuse(
           step,
@@ -218,7 +219,7 @@ class Rotation {
       if (minted.kind === 'failed') {
         // Refused by Huawei (4xx) or never sent: no token exists, another attempt may mint.
         if (nothingMinted(minted)) {
-          await outcomes.settleClaim(accountId, mintKey, owner, undefined);
+          await outcomes.settleClaim(mint, owner, undefined);
         }
         refuse(
           step,
@@ -237,7 +238,7 @@ class Rotation {
             build(minted.token, expiresAt),
           );
         } catch (error) {
-          await this.discardMinted(accountId, minted.token, requestId, mintKey, owner);
+          await this.discardMinted(mint, minted.token, requestId, owner);
           throw new RotationError(step, `SecretsManager:${awsErrorName(error)}`, 'PutSecretValue', {
             cause: error,
           });
@@ -258,10 +259,9 @@ class Rotation {
    * it is revoked at once, and only once it is dead may another attempt mint.
    */
   private async discardMinted(
-    accountId: string,
+    mint: ClaimRef,
     token: string,
     requestId: string,
-    mintKey: string,
     owner: string,
   ): Promise<void> {
     const result = await this.services.meeting.logout(token, {
@@ -270,12 +270,12 @@ class Rotation {
     });
     const dead = result.outcome === 'REVOKED' || result.outcome === 'ALREADY_INVALID';
     logger.error('the new token could not be stored; it was revoked', {
-      accountId,
+      accountId: mint.accountId,
       requestId,
       outcome: result.outcome,
       failure: result.failure,
     });
-    if (dead) await this.services.outcomes.settleClaim(accountId, mintKey, owner, undefined);
+    if (dead) await this.services.outcomes.settleClaim(mint, owner, undefined);
   }
 
   /** testSecret: Huawei's validate must answer 200 for the pending token. */
@@ -329,7 +329,7 @@ class Rotation {
   private async finishAgain(accountId: string, versions: Record<string, string[]>) {
     const replaced = versionWithStage(versions, 'AWSPREVIOUS');
     if (!replaced) return { done: 'already-current' };
-    if (await this.services.outcomes.isVersionRevoked(accountId, replaced)) {
+    if (await this.services.outcomes.isVersionRevoked({ accountId, secretVersionId: replaced })) {
       return {
         done: 'already-current',
         replacedVersionId: replaced,

@@ -3,19 +3,19 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import type { OutcomeStore } from '../adapters/OutcomeStore.js';
-import type { LoadedToken, SecretStore } from '../adapters/secrets/SecretStore.js';
+import type { OutcomeStore, RevokedVersions } from '../adapters/OutcomeStore.js';
+import type { SecretStore } from '../adapters/secrets/SecretStore.js';
 import { inBatches } from '../commons/batches.js';
-import { awsErrorName, InvalidEventError, SecretReadError } from '../commons/errors.js';
+import { awsErrorName, InvalidEventError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
 import type { ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { failIfIncomplete } from '../core/incomplete.js';
-import { summarise } from '../core/outcome.js';
+import { type RevocationSummary, summarise } from '../core/outcome.js';
+import type { SecretReading } from '../core/ports.js';
 import type { Job } from '../core/revokeMany.js';
 import { revokeMany, tooLateToStart } from '../core/revokeMany.js';
-import type { OffboardingSummary } from './offboarding.js';
 
 /** BatchGetSecretValue takes at most 20 secret ids. */
 export const SECRET_BATCH = 20;
@@ -71,12 +71,12 @@ async function* accountPages(
  */
 const revokedVersionsOf = async (
   outcomes: OutcomeStore,
-  tokens: Map<string, LoadedToken | SecretReadError>,
-): Promise<Set<string> | undefined> => {
+  tokens: Map<string, SecretReading>,
+): Promise<RevokedVersions | undefined> => {
   const versions: { accountId: string; secretVersionId: string }[] = [];
-  for (const [accountId, loaded] of tokens) {
-    if (!(loaded instanceof SecretReadError) && loaded.found && loaded.versionId) {
-      versions.push({ accountId, secretVersionId: loaded.versionId });
+  for (const [accountId, secret] of tokens) {
+    if (secret.kind === 'found' && secret.versionId) {
+      versions.push({ accountId, secretVersionId: secret.versionId });
     }
   }
   if (versions.length === 0) return undefined;
@@ -107,7 +107,7 @@ async function* jobsOf(
   })();
   const load = async (accountIds: string[]) => {
     // Past the deadline the accounts are only counted as not started: reading them is waste.
-    const tokens: Map<string, LoadedToken | SecretReadError> = tooLate()
+    const tokens: Map<string, SecretReading> = tooLate()
       ? new Map()
       : await secrets.loadMany(accountIds);
     return { accountIds, tokens, revoked: await revokedVersionsOf(outcomes, tokens) };
@@ -147,19 +147,18 @@ async function* jobsOf(
     refill();
     const { accountIds, tokens, revoked } = await current;
     for (const accountId of accountIds) {
-      const loaded = tokens.get(accountId);
+      const secret = tokens.get(accountId);
+      const secretVersionId = secret?.kind === 'found' ? secret.versionId : undefined;
       yield {
         accountId,
         trigger: 'schedule',
         ...(correlationId ? { correlationId } : {}),
-        preloaded: loaded,
-        ...(revoked &&
-        loaded &&
-        !(loaded instanceof SecretReadError) &&
-        loaded.found &&
-        loaded.versionId
-          ? { knownRevoked: revoked.has(`${accountId}#${loaded.versionId}`) }
-          : {}),
+        prepared: {
+          ...(secret ? { secret } : {}),
+          ...(revoked && secretVersionId
+            ? { revokedBefore: revoked({ accountId, secretVersionId }) }
+            : {}),
+        },
       };
     }
   }
@@ -169,18 +168,18 @@ export const handleSweep = async (
   event: unknown,
   context: Context,
   provide: ServicesProvider,
-): Promise<OffboardingSummary> => {
+): Promise<RevocationSummary> => {
   const services = provide();
   const { config } = services;
   const runId = sweepRunId(event);
   if (runId) logger.setCorrelationId(runId);
   const rotating = { count: 0 };
-  const withRotating = (summary: OffboardingSummary): OffboardingSummary =>
+  const withRotating = (summary: RevocationSummary): RevocationSummary =>
     rotating.count > 0 ? { ...summary, rotating: rotating.count } : summary;
 
   const work = async (
     pages: Iterable<string[]> | AsyncIterable<string[]>,
-  ): Promise<OffboardingSummary> => {
+  ): Promise<RevocationSummary> => {
     const { queue } = services;
     if (queue) {
       const queued = await queue.sendAll(pages, 'schedule', runId);

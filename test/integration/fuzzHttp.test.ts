@@ -221,6 +221,18 @@ const bodyText = fc.oneof(
       .map(([size, unit]) => `{"accountId":"svc-1","reason":"${unit.repeat(size)}"}`),
   },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', 'null', '[]', '{}', '\uFEFF{"accountId":"A"}') },
+  // Names the JSON parser refuses anywhere in a body: not an object, or an object with a bad field.
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"accountId":"A","__proto__":{"accountId":"B"}}',
+      '{"accountId":{"__proto__":"A"}}',
+      '{"accountId":"A","constructor":{"prototype":{}}}',
+      '[{"__proto__":{}}]',
+      ' \n{"__proto__":1}',
+      '{"__proto__":1,"__proto__":2}',
+    ),
+  },
 );
 
 const body = fc.oneof(

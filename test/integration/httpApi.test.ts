@@ -614,6 +614,42 @@ describe('routing', () => {
   });
 });
 
+describe('what the body parser and the settings leave as they were', () => {
+  it.each(['text/plain', 'application/x-www-form-urlencoded'])(
+    'reads a body sent as %s as JSON',
+    async (contentType) => {
+      // Prepare
+      const t = token();
+      h.addAccount('svc-typed', t);
+      // Act
+      const response = await post({ accountId: 'svc-typed' }, { 'content-type': contentType });
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(response.json).toMatchObject({ outcome: 'REVOKED' });
+      expect(h.meeting.callsFor(t)).toHaveLength(1);
+    },
+  );
+
+  it('refuses a bad request for what it is before reporting a bad setting', async () => {
+    // Prepare
+    process.env['MEETING_API_BASE_URL'] = 'http://meeting.example.com';
+    try {
+      // Act
+      const badBody = await post({ accountId: 'svc-config', extra: 1 });
+      const badKey = await post({ accountId: 'svc-config' }, { 'idempotency-key': 'k 1' });
+      const badId = await call({ method: 'GET', path: '/revocations/%2E%2E' });
+      const good = await post({ accountId: 'svc-config' });
+      // Assess
+      expect(badBody.json).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+      expect(badKey.json).toMatchObject({ error: { code: 'INVALID_IDEMPOTENCY_KEY' } });
+      expect(badId.json).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+      expect(good.json).toMatchObject({ error: { code: 'CONFIGURATION_ERROR' } });
+    } finally {
+      process.env['MEETING_API_BASE_URL'] = h.meeting.baseUrl;
+    }
+  });
+});
+
 // Last, so that it sees every log line, answer and record of the tests above.
 describe('what never happens', () => {
   it('never lets a token reach a log line, an answer or a record', () => {

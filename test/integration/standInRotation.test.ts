@@ -11,44 +11,27 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   RotateSecretCommand,
-  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerStandIn } from '../../local/SecretsManagerStandIn.js';
+import { describe, expect, it } from 'vitest';
+import { useSecretsManagerStandIn } from '../support/standInsPerFile.js';
 
 const NAME = 'meeting/service-accounts/sm-rot';
 const ROTATOR = 'arn:aws:lambda:eu-west-1:123456789012:function:rotator';
 
-let sm: SecretsManagerStandIn;
-let client: SecretsManagerClient;
-
-beforeAll(async () => {
-  sm = await SecretsManagerStandIn.start();
-  client = new SecretsManagerClient({
-    endpoint: sm.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-});
-beforeEach(() => {
-  sm.reset();
-});
-afterAll(async () => {
-  client.destroy();
-  await sm.stop();
-});
+const local = useSecretsManagerStandIn();
 
 describe('Secrets Manager stand-in: rotation', () => {
   it('RotateSecret creates an empty AWSPENDING version that PutSecretValue fills once', async () => {
     // Prepare
-    const current = sm.put(NAME, 'old-token-value');
-    sm.configureRotation(NAME, ROTATOR);
+    const current = local.sm.put(NAME, 'old-token-value');
+    local.sm.configureRotation(NAME, ROTATOR);
     // Act
-    const { VersionId: pending } = await client.send(new RotateSecretCommand({ SecretId: NAME }));
-    const described = await client.send(new DescribeSecretCommand({ SecretId: NAME }));
-    const empty = client.send(
+    const { VersionId: pending } = await local.client.send(
+      new RotateSecretCommand({ SecretId: NAME }),
+    );
+    const described = await local.client.send(new DescribeSecretCommand({ SecretId: NAME }));
+    const empty = local.client.send(
       new GetSecretValueCommand({ SecretId: NAME, VersionId: pending, VersionStage: 'AWSPENDING' }),
     );
     // Assess
@@ -59,12 +42,12 @@ describe('Secrets Manager stand-in: rotation', () => {
     });
     await expect(empty).rejects.toBeInstanceOf(ResourceNotFoundException);
     const put = { SecretId: NAME, ClientRequestToken: pending, VersionStages: ['AWSPENDING'] };
-    await client.send(new PutSecretValueCommand({ ...put, SecretString: 'new-token-value' }));
-    await client.send(new PutSecretValueCommand({ ...put, SecretString: 'new-token-value' }));
+    await local.client.send(new PutSecretValueCommand({ ...put, SecretString: 'new-token-value' }));
+    await local.client.send(new PutSecretValueCommand({ ...put, SecretString: 'new-token-value' }));
     await expect(
-      client.send(new PutSecretValueCommand({ ...put, SecretString: 'another-value' })),
+      local.client.send(new PutSecretValueCommand({ ...put, SecretString: 'another-value' })),
     ).rejects.toBeInstanceOf(ResourceExistsException);
-    const value = await client.send(
+    const value = await local.client.send(
       new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPENDING' }),
     );
     expect(value.SecretString).toBe('new-token-value');
@@ -72,10 +55,10 @@ describe('Secrets Manager stand-in: rotation', () => {
 
   it('UpdateSecretVersionStage moves AWSCURRENT only when told where it was, leaving AWSPREVIOUS', async () => {
     // Prepare
-    const current = sm.put(NAME, 'old-token-value');
-    sm.configureRotation(NAME, ROTATOR);
-    const pending = sm.beginRotation(NAME);
-    await client.send(
+    const current = local.sm.put(NAME, 'old-token-value');
+    local.sm.configureRotation(NAME, ROTATOR);
+    const pending = local.sm.beginRotation(NAME);
+    await local.client.send(
       new PutSecretValueCommand({
         SecretId: NAME,
         ClientRequestToken: pending,
@@ -85,41 +68,41 @@ describe('Secrets Manager stand-in: rotation', () => {
     );
     const move = { SecretId: NAME, VersionStage: 'AWSCURRENT', MoveToVersionId: pending };
     // Act / Assess
-    await expect(client.send(new UpdateSecretVersionStageCommand(move))).rejects.toBeInstanceOf(
-      InvalidParameterException,
-    );
-    await client.send(
+    await expect(
+      local.client.send(new UpdateSecretVersionStageCommand(move)),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await local.client.send(
       new UpdateSecretVersionStageCommand({ ...move, RemoveFromVersionId: current }),
     );
-    const stages = (await client.send(new DescribeSecretCommand({ SecretId: NAME })))
+    const stages = (await local.client.send(new DescribeSecretCommand({ SecretId: NAME })))
       .VersionIdsToStages;
     expect(stages?.[pending]?.sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
     expect(stages?.[current]).toEqual(['AWSPREVIOUS']);
   });
 
   it('CancelRotateSecret turns rotation off, as ListSecrets then reports', async () => {
-    sm.put(NAME, 'old-token-value');
-    sm.configureRotation(NAME, ROTATOR);
-    const before = await client.send(new ListSecretsCommand({}));
-    await client.send(new CancelRotateSecretCommand({ SecretId: NAME }));
-    const after = await client.send(new ListSecretsCommand({}));
+    local.sm.put(NAME, 'old-token-value');
+    local.sm.configureRotation(NAME, ROTATOR);
+    const before = await local.client.send(new ListSecretsCommand({}));
+    await local.client.send(new CancelRotateSecretCommand({ SecretId: NAME }));
+    const after = await local.client.send(new ListSecretsCommand({}));
     expect(before.SecretList?.[0]?.RotationEnabled).toBe(true);
     expect(after.SecretList?.[0]?.RotationEnabled).toBeUndefined();
   });
 
   it('with a rotation runner, RotateSecret invokes the four steps in order', async () => {
-    sm.put(NAME, 'old-token-value');
-    sm.configureRotation(NAME, ROTATOR);
+    local.sm.put(NAME, 'old-token-value');
+    local.sm.configureRotation(NAME, ROTATOR);
     const seen: string[] = [];
-    sm.rotationRunner = async (event) => {
+    local.sm.rotationRunner = async (event) => {
       seen.push(event.Step);
     };
     try {
-      const { versionId } = await sm.rotate(NAME);
+      const { versionId } = await local.sm.rotate(NAME);
       expect(seen).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
       expect(versionId).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
-      sm.rotationRunner = undefined;
+      local.sm.rotationRunner = undefined;
     }
   });
 });

@@ -1,13 +1,12 @@
 // The trust defects, reproduced through the built bundle: several handler instances (separate
 // imports of dist/handler.mjs, as separate Lambda environments would be) race on one set of
 // stand-ins. When the tool says a token is dead, it is; when it answers, its record exists.
-import { pathToFileURL } from 'node:url';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { httpEvent, offboardingEvent, scheduleEvent } from '../support/events.js';
 import {
-  BUNDLE,
-  type Handler,
+  type BundleHandler,
+  bundleHandler,
   type Harness,
   IDEMPOTENCY_TABLE,
   newToken,
@@ -23,20 +22,16 @@ const BURST = 200;
 // Bursts of 200 on a shared 2-core machine: a generous bound, never an assertion on time.
 
 let h: Harness;
-let instances: Handler[];
+let instances: BundleHandler[];
 
 beforeAll(async () => {
   h = await startHarness();
-  instances = await Promise.all(
-    Array.from({ length: INSTANCES }, async (_, i) => {
-      const module = (await import(`${pathToFileURL(BUNDLE).href}?instance=${i}`)) as {
-        handler: Handler;
-      };
-      return module.handler;
-    }),
-  );
+  instances = Array.from({ length: INSTANCES }, () => bundleHandler());
 });
-afterAll(() => h?.stop());
+afterAll(async () => {
+  await Promise.all(instances.map((instance) => instance.close()));
+  await h?.stop();
+});
 afterEach(async () => {
   vi.useRealTimers();
   delete process.env['IDEMPOTENCY_TABLE_NAME'];
@@ -53,7 +48,7 @@ const post = async (
   body: unknown,
   options: { headers?: Record<string, string>; userArn?: string; instance?: number } = {},
 ): Promise<Answer> => {
-  const handler = instances[(options.instance ?? 0) % INSTANCES] as Handler;
+  const handler = instances[(options.instance ?? 0) % INSTANCES] as BundleHandler;
   const response = (await handler(
     httpEvent({
       method: 'POST',

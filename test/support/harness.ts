@@ -1,6 +1,7 @@
 // Runs the built bundle (dist/handler.mjs, what is deployed) against every local stand-in:
 // dynalite, the Secrets Manager and SQS endpoints and the Huawei Meeting simulator, all on
 // 127.0.0.1. One harness per test file; the environment is the function's, as in Lambda.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,10 +36,59 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export const loadBundle = async (): Promise<Handler> => {
+interface BundleModule {
+  handler: Handler;
+  closeServices(): void;
+}
+
+/** The environment a bundle instance was loaded under, as one fingerprint. */
+const environmentKey = (): string =>
+  createHash('sha256')
+    .update(JSON.stringify(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : 1))))
+    .digest('hex');
+
+// Instances loaded in this process (a test file): the first is the bundle's own URL, the next
+// ones add a query, which Node loads as a new module instance.
+let loads = 0;
+
+/** A handler of the built bundle that follows the environment, and closes what it built. */
+export type BundleHandler = Handler & { close(): Promise<void> };
+
+/**
+ * The bundle's handler as a test sees it: the bundle builds its services once per process, as
+ * Lambda's environment never changes, but tests change `process.env` between invocations. So an
+ * invocation under an environment other than the one the current instance was loaded under runs
+ * on a fresh instance, a new import of dist/handler.mjs: the state is the entry module's, and its
+ * chunks hold library code only. Each `bundleHandler()` is one Lambda environment of its own.
+ */
+export const bundleHandler = (): BundleHandler => {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` first`);
-  const module = (await import(pathToFileURL(BUNDLE).href)) as { handler: Handler };
-  return module.handler;
+  const instances: Promise<BundleModule>[] = [];
+  let current: { key: string; module: Promise<BundleModule> } | undefined;
+  const handler = async (event: unknown, context: Context) => {
+    const key = environmentKey();
+    if (current?.key !== key) {
+      const url = pathToFileURL(BUNDLE).href + (loads === 0 ? '' : `?load=${loads}`);
+      loads += 1;
+      current = { key, module: import(url) as Promise<BundleModule> };
+      instances.push(current.module);
+    }
+    const waiting = performance.now();
+    const { handler: instance } = await current.module;
+    // Loading an instance is Lambda's init phase, which the invocation's timeout does not count.
+    const initMs = performance.now() - waiting;
+    const remaining = context?.getRemainingTimeInMillis;
+    if (initMs < 1 || typeof remaining !== 'function') return instance(event, context);
+    return instance(event, {
+      ...context,
+      getRemainingTimeInMillis: () => remaining.call(context) + initMs,
+    });
+  };
+  // The old instances stay open until the end: an invocation may still be running on one.
+  const close = async () => {
+    await Promise.allSettled(instances.map(async (instance) => (await instance).closeServices()));
+  };
+  return Object.assign(handler, { close });
 };
 
 export const startHarness = async (env: Record<string, string> = {}): Promise<Harness> => {
@@ -82,7 +132,7 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
   const restoreOut = capture(process.stdout);
   const restoreErr = capture(process.stderr);
 
-  const handler = await loadBundle();
+  const handler = bundleHandler();
   const harness: Harness = {
     handler,
     dynamo,
@@ -113,6 +163,7 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
       logs.length = 0;
     },
     async stop() {
+      await handler.close();
       restoreOut();
       restoreErr();
       await Promise.all([dynamo.stop(), meeting.stop(), secrets.stop(), sqs.stop()]);

@@ -2,8 +2,9 @@
 // of throttled attempts first. Hand-written: p-limit and p-queue change their concurrency at run
 // time, but neither admits one kind of task under a lower bound than the other (the retry of a
 // throttled attempt waits for the safe level), and no npm package does AIMD on 429 answers.
+
+import type { AttemptPermit, AttemptVerdict, UpstreamGate } from '../../core/ports.js';
 import {
-  type Admission,
   admit,
   afterServed,
   afterThrottled,
@@ -12,17 +13,8 @@ import {
   mayAdmit,
 } from './adaptiveLimit.js';
 
-/** What became of an admitted attempt: served, throttled (429), or neither (a fault, a 5xx). */
-export type AttemptVerdict = 'served' | 'throttled' | 'neutral';
-
-export type AttemptPermit = Readonly<Admission>;
-
-/** What MeetingClient needs of a gate: wait for a turn, then say how the attempt went. */
-export interface UpstreamGate {
-  acquire(retryOfThrottled: boolean): Promise<AttemptPermit>;
-  /** `retryAfterMs`: what a throttled attempt's answer asked to wait, when it said. */
-  release(permit: AttemptPermit, verdict: AttemptVerdict, retryAfterMs?: number): void;
-}
+// The gate's types belong to the core, which hands a gate to each upstream call.
+export type { AttemptPermit, AttemptVerdict, UpstreamGate } from '../../core/ports.js';
 
 interface Waiter {
   retryOfThrottled: boolean;

@@ -8,6 +8,7 @@ import { finished } from 'node:stream';
 import { RevokerError } from '../../commons/errors.js';
 import { USER_AGENT } from '../../commons/version.js';
 import type { AcceptLanguage } from '../../composition/config.js';
+import type { TokenUpstream } from '../../core/ports.js';
 import type { AttemptVerdict, UpstreamGate } from './AttemptGate.js';
 import { APP_AUTH_PATH, type AppCredentials, appAuthRequest } from './appAuth.js';
 import { type AttemptResult, type Classification, classify } from './classify.js';
@@ -92,7 +93,7 @@ interface AttemptOptions {
   readSuccessBody?: boolean;
 }
 
-export class MeetingClient {
+export class MeetingClient implements TokenUpstream {
   readonly agent: http.Agent;
   private readonly logoutUrl: URL;
   private readonly validateUrl: URL;

@@ -6,27 +6,26 @@ import {
   ListSecretsCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { awsErrorName, SecretReadError } from '../../commons/errors.js';
+import { awsErrorName } from '../../commons/errors.js';
 import { logger } from '../../commons/powertools.js';
+import type { SecretReader, SecretReading } from '../../core/ports.js';
 import { readToken } from './extractToken.js';
 
-export type LoadedToken =
-  | { found: true; token: string; versionId: string | undefined }
-  | { found: false; versionId?: string; malformed?: true };
+/**
+ * Whether an error (its name and message) means "this account has no secret", as opposed to "we
+ * could not look". A secret scheduled for deletion answers InvalidRequestException: it is on its
+ * way out.
+ */
+const isMissing = (name: string, message: string | undefined): boolean =>
+  name === 'ResourceNotFoundException' ||
+  (name === 'InvalidRequestException' &&
+    /marked for deletion|scheduled for deletion/i.test(message ?? ''));
 
-/** Errors that mean "this account has no secret", as opposed to "we could not look". */
-const isMissing = (error: unknown): boolean => {
-  const name = awsErrorName(error);
-  if (name === 'ResourceNotFoundException') return true;
-  // A secret scheduled for deletion answers InvalidRequestException: it is on its way out.
-  return (
-    name === 'InvalidRequestException' &&
-    error instanceof Error &&
-    /marked for deletion|scheduled for deletion/i.test(error.message)
-  );
-};
+/** What a per-secret read error means: no secret, or a secret we could not read. */
+const failedReading = (name: string, message: string | undefined): SecretReading =>
+  isMissing(name, message) ? { kind: 'missing' } : { kind: 'unreadable', errorName: name };
 
-export class SecretStore {
+export class SecretStore implements SecretReader {
   /** Set once BatchGetSecretValue proved unusable here (IAM, or a look-alike without it). */
   private batchUnsupported = false;
 
@@ -47,9 +46,9 @@ export class SecretStore {
 
   /**
    * Loads an account's token: the current one, or that of exactly `versionId` (a rotation's
-   * replaced or pending version). Throws SecretReadError for anything but "no such secret".
+   * replaced or pending version). Never throws: a secret that could not be read is `unreadable`.
    */
-  async load(accountId: string, versionId?: string): Promise<LoadedToken> {
+  async load(accountId: string, versionId?: string): Promise<SecretReading> {
     try {
       const secret = await this.client.send(
         new GetSecretValueCommand({
@@ -57,20 +56,21 @@ export class SecretStore {
           ...(versionId ? { VersionId: versionId } : {}),
         }),
       );
-      return this.toLoaded(secret.SecretString, secret.VersionId);
+      return this.readingOf(secret.SecretString, secret.VersionId);
     } catch (error) {
-      if (isMissing(error)) return { found: false };
-      throw new SecretReadError(accountId, awsErrorName(error), { cause: error });
+      return failedReading(awsErrorName(error), error instanceof Error ? error.message : undefined);
     }
   }
 
-  toLoaded(secretString: string | undefined, versionId: string | undefined): LoadedToken {
+  private readingOf(
+    secretString: string | undefined,
+    versionId: string | undefined,
+  ): SecretReading {
     const reading = readToken(secretString, this.tokenField);
-    if ('token' in reading) return { found: true, token: reading.token, versionId };
+    if ('token' in reading) return { kind: 'found', token: reading.token, versionId };
     return {
-      found: false,
+      kind: 'malformed' in reading ? 'malformed' : 'missing',
       ...(versionId ? { versionId } : {}),
-      ...('malformed' in reading ? { malformed: true } : {}),
     };
   }
 
@@ -107,15 +107,13 @@ export class SecretStore {
   }
 
   /**
-   * Loads up to 20 accounts' tokens in one call. Accounts whose secret is missing come back
-   * not found; any other per-secret error is a SecretReadError in the map, not a throw.
+   * Loads up to 20 accounts' tokens in one call, each as `load` reads it: a per-secret error is
+   * a reading in the map, not a throw.
    */
-  async loadMany(
-    accountIds: readonly string[],
-  ): Promise<Map<string, LoadedToken | SecretReadError>> {
+  async loadMany(accountIds: readonly string[]): Promise<Map<string, SecretReading>> {
     if (accountIds.length === 0) return new Map();
     if (this.batchUnsupported) return this.loadOneByOne(accountIds, new Map());
-    let results: Map<string, LoadedToken | SecretReadError>;
+    let results: Map<string, SecretReading>;
     try {
       results = await this.loadBatch(accountIds);
     } catch (error) {
@@ -143,29 +141,20 @@ export class SecretStore {
   /** Reads, one GetSecretValue each, the accounts `results` does not hold yet. */
   private async loadOneByOne(
     accountIds: readonly string[],
-    results: Map<string, LoadedToken | SecretReadError>,
-  ): Promise<Map<string, LoadedToken | SecretReadError>> {
+    results: Map<string, SecretReading>,
+  ): Promise<Map<string, SecretReading>> {
     await Promise.all(
       accountIds
         .filter((accountId) => !results.has(accountId))
         .map(async (accountId) => {
-          results.set(
-            accountId,
-            await this.load(accountId).catch((failure: unknown) =>
-              failure instanceof SecretReadError
-                ? failure
-                : new SecretReadError(accountId, awsErrorName(failure)),
-            ),
-          );
+          results.set(accountId, await this.load(accountId));
         }),
     );
     return results;
   }
 
-  private async loadBatch(
-    accountIds: readonly string[],
-  ): Promise<Map<string, LoadedToken | SecretReadError>> {
-    const results = new Map<string, LoadedToken | SecretReadError>();
+  private async loadBatch(accountIds: readonly string[]): Promise<Map<string, SecretReading>> {
+    const results = new Map<string, SecretReading>();
     const byName = new Map(accountIds.map((id) => [this.secretName(id), id]));
     const answer = await this.client.send(
       new BatchGetSecretValueCommand({ SecretIdList: [...byName.keys()] }),
@@ -173,7 +162,7 @@ export class SecretStore {
     for (const value of answer.SecretValues ?? []) {
       const accountId = (value.Name && byName.get(value.Name)) ?? this.accountIdOfArn(value.ARN);
       if (accountId !== undefined) {
-        results.set(accountId, this.toLoaded(value.SecretString, value.VersionId));
+        results.set(accountId, this.readingOf(value.SecretString, value.VersionId));
       }
     }
     for (const error of answer.Errors ?? []) {
@@ -181,11 +170,7 @@ export class SecretStore {
         ? (byName.get(error.SecretId) ?? this.accountIdOf(error.SecretId))
         : undefined;
       if (accountId === undefined) continue;
-      const code = error.ErrorCode ?? 'UnknownError';
-      const missing =
-        code === 'ResourceNotFoundException' ||
-        (code === 'InvalidRequestException' && /deletion/i.test(error.Message ?? ''));
-      results.set(accountId, missing ? { found: false } : new SecretReadError(accountId, code));
+      results.set(accountId, failedReading(error.ErrorCode ?? 'UnknownError', error.Message));
     }
     // An id the answer did not mention is read on its own by the caller, never skipped.
     return results;

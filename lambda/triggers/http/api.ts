@@ -1,17 +1,13 @@
 // The HTTP API (docs/INTERFACE.md, "HTTP API"): POST /revocations and GET /revocations/{accountId}, as a Middy
 // chain whose every answer, error or not, is JSON with an X-Request-ID header.
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyStructuredResultV2,
-  Context,
 } from 'aws-lambda';
+import { isIdempotencyError } from '../../adapters/idempotency.js';
 import { MAX_HISTORY } from '../../adapters/OutcomeStore.js';
 import { ConfigurationError, OutcomeRecordError } from '../../commons/errors.js';
 import { ACCOUNT_ID_RULE, IDEMPOTENCY_KEY_PATTERN } from '../../commons/interface.js';
@@ -21,9 +17,10 @@ import { isAccountId } from '../../core/accountId.js';
 import { deadlineOf } from '../../core/deadline.js';
 import type { Outcome, OutcomeRecord } from '../../core/outcome.js';
 import { revoke } from '../../core/revoke.js';
-import { parseRevocationBody } from './body.js';
+import { jsonBody, revocationBodyOf } from './body.js';
 import { headerOf, requestIdOf } from './requestId.js';
 import { HttpError, INTERNAL_ERROR_BODY, json } from './responses.js';
+import { routePath, routesFor } from './routes.js';
 import { httpServerErrorMetric } from './serverErrorMetric.js';
 
 type Event = APIGatewayProxyEventV2;
@@ -56,35 +53,6 @@ export const answerOf = (record: OutcomeRecord) => ({
 });
 type Answer = ReturnType<typeof answerOf>;
 
-/** The path as routed: API Gateway's stage prefix removed, one trailing slash ignored. */
-const routePath = (event: Event): string => {
-  const stage = event.requestContext?.stage;
-  let path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
-  if (stage && stage !== '$default' && path.startsWith(`/${stage}/`)) {
-    path = path.slice(stage.length + 1);
-  }
-  return path.length > 1 ? path.replace(/\/$/, '') : path;
-};
-
-const methodOf = (event: Event): string =>
-  (event.requestContext?.http?.method ?? 'GET').toUpperCase();
-
-const route = async (event: Event, context: ServicesContext): Promise<Result> => {
-  const provide = context.services;
-  const path = routePath(event);
-  const method = methodOf(event);
-  if (path === '/revocations') {
-    if (method !== 'POST') throw methodNotAllowed('POST');
-    return postRevocation(event, context, servicesOf(provide));
-  }
-  const match = /^\/revocations\/([^/]+)$/.exec(path);
-  if (match?.[1]) {
-    if (method !== 'GET') throw methodNotAllowed('GET');
-    return getHistory(event, match[1], servicesOf(provide));
-  }
-  throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path.slice(0, 200)}.`);
-};
-
 const servicesOf = (provide: ServicesProvider): Services => {
   try {
     return provide();
@@ -97,16 +65,8 @@ const servicesOf = (provide: ServicesProvider): Services => {
   }
 };
 
-const methodNotAllowed = (allowed: string) =>
-  new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${allowed} on this path.`, { Allow: allowed });
-
-const postRevocation = async (
-  event: Event,
-  context: Context,
-  services: Services,
-): Promise<Result> => {
-  const { config: cfg, idempotency } = services;
-  const body = parseRevocationBody(event);
+const postRevocation = async (event: Event, context: ServicesContext): Promise<Result> => {
+  const body = revocationBodyOf(event.body);
   const idempotencyKey = headerOf(event, 'idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new HttpError(
@@ -115,6 +75,9 @@ const postRevocation = async (
       'Idempotency-Key must be 1-255 visible ASCII characters.',
     );
   }
+  // Only now: a request is refused for what it is before a bad setting is reported.
+  const services = servicesOf(context.services);
+  const { config: cfg, idempotency } = services;
   if (idempotencyKey !== undefined && !cfg.idempotencyTableName) {
     // Without the idempotency table the first answer cannot be kept under concurrency: refuse
     // the header rather than pretend to honour it.
@@ -180,14 +143,14 @@ const postRevocation = async (
 };
 
 const idempotencyHttpError = (error: unknown): HttpError | undefined => {
-  if (error instanceof IdempotencyValidationError) {
+  if (isIdempotencyError(error, 'IdempotencyValidationError')) {
     return new HttpError(
       422,
       'IDEMPOTENCY_KEY_REUSED',
       'This Idempotency-Key was used with a different body within the last hour.',
     );
   }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
+  if (isIdempotencyError(error, 'IdempotencyAlreadyInProgressError')) {
     return new HttpError(
       409,
       'IDEMPOTENCY_IN_PROGRESS',
@@ -198,10 +161,13 @@ const idempotencyHttpError = (error: unknown): HttpError | undefined => {
   return undefined;
 };
 
-const getHistory = async (event: Event, encodedId: string, services: Services): Promise<Result> => {
+const getHistory = async (event: Event, context: ServicesContext): Promise<Result> => {
+  // API Gateway's `accountId` is decoded, but it is there only on the route API Gateway declares
+  // (not for `/revocations/x/`, nor from a local tool); the router's `rawAccountId` always is.
+  const { accountId: decoded, rawAccountId = '' } = event.pathParameters ?? {};
   let accountId: string;
   try {
-    accountId = event.pathParameters?.['accountId'] ?? decodeURIComponent(encodedId);
+    accountId = decoded ?? decodeURIComponent(rawAccountId);
   } catch {
     throw new HttpError(400, 'VALIDATION_ERROR', 'accountId is not a valid URL path segment.');
   }
@@ -209,7 +175,7 @@ const getHistory = async (event: Event, encodedId: string, services: Services): 
     throw new HttpError(400, 'VALIDATION_ERROR', `accountId ${ACCOUNT_ID_RULE}`);
   }
   const limit = parseLimit(event.queryStringParameters?.['limit']);
-  const items = await services.outcomes.history(accountId, limit);
+  const items = await servicesOf(context.services).outcomes.history(accountId, limit);
   return json(200, { accountId, items });
 };
 
@@ -250,8 +216,22 @@ const logHttpError = (error: unknown): void => {
   }
 };
 
+// Routing is @middy/http-router's and parsing @middy/http-json-body-parser's, on POST only, so
+// that a wrong method or path is answered before its body is read.
 export const httpApi = middy<Event, Result, Error, ServicesContext>()
   .use(httpServerErrorMetric())
   .use(responseHeaders())
   .use(httpErrorHandler({ logger: logHttpError, fallbackMessage: INTERNAL_ERROR_BODY }))
-  .handler(route);
+  .use(routePath())
+  .handler(
+    routesFor([
+      {
+        method: 'POST',
+        path: '/revocations',
+        handler: middy<Event, Result, Error, ServicesContext>()
+          .use(jsonBody())
+          .handler(postRevocation),
+      },
+      { method: 'GET', path: '/revocations/{rawAccountId}', handler: getHistory },
+    ]),
+  );

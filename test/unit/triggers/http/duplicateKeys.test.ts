@@ -27,3 +27,20 @@ describe('hasDuplicateKeys', () => {
     );
   });
 });
+
+describe('hasDuplicateKeys on text that is not JSON', () => {
+  it.each(['{"a', '{"a\\', '{"\\x":1,"\\x":2', '{"a":1}}]]', '"', '\\'])(
+    'ends without throwing on %s',
+    (text) => {
+      expect(typeof hasDuplicateKeys(text)).toBe('boolean');
+    },
+  );
+
+  it('ends without throwing on any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
+        expect(typeof hasDuplicateKeys(text)).toBe('boolean');
+      }),
+    );
+  });
+});

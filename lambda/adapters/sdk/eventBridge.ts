@@ -1,0 +1,3 @@
+// What the function uses of the EventBridge SDK, imported on first use. Named here because esbuild
+// keeps a whole package in the chunk of a dynamic import() of it, and only what a module re-exports.
+export { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';

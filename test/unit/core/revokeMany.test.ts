@@ -1,0 +1,174 @@
+// Many revocations through the one path, with in-memory fakes of its ports: the deadline, the
+// accounts whose outcome could not be recorded, the concurrency bound and the all-401 warning.
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ALL_UNAUTHORIZED_METRIC, type Job, revokeMany } from '../../../lambda/core/revokeMany.js';
+import { captureLogs } from '../../support/capturedLogs.js';
+import { type FakeServices, fakeServices } from '../../support/fakePorts.js';
+
+const accounts = (n: number): string[] => Array.from({ length: n }, (_, i) => `acct-${i}`);
+
+const withTokens = (services: FakeServices, accountIds: readonly string[]): Job[] =>
+  accountIds.map((accountId) => {
+    services.secrets.withToken(accountId, `token-of-${accountId}-0123456789`);
+    return { accountId, trigger: 'schedule' };
+  });
+
+/** The names of the metrics counted while `work` ran. */
+const metricsCountedDuring = async (work: () => Promise<unknown>): Promise<string[]> => {
+  const addMetric = vi.spyOn(Metrics.prototype, 'addMetric');
+  await work();
+  return addMetric.mock.calls.map(([name]) => name);
+};
+
+captureLogs();
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('revokeMany', () => {
+  it('revokes every account with never more upstream calls at once than its concurrency', async () => {
+    // Prepare
+    const services = fakeServices({ latencyMs: 5 });
+    const jobs = withTokens(services, accounts(40));
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 4, deadline: undefined });
+    // Assess
+    expect(result.outcomes).toHaveLength(40);
+    expect(new Set(result.outcomes)).toEqual(new Set(['REVOKED']));
+    expect(services.outcomes.records).toHaveLength(40);
+    expect(services.meeting.called).toHaveLength(40);
+    expect(services.meeting.maxInFlight).toBeLessThanOrEqual(4);
+    expect(services.meeting.maxInFlight).toBeGreaterThan(1);
+    expect(result).toMatchObject({ failed: [], unrecorded: [], notStarted: [], called: 40 });
+  });
+
+  it('starts nothing once too late, and records those accounts FAILED deadline', async () => {
+    // Prepare
+    const services = fakeServices({ config: { timeoutMs: 1000 } });
+    const jobs = withTokens(services, accounts(3));
+    // Act
+    const result = await revokeMany(jobs, services, {
+      concurrency: 2,
+      deadline: Date.now() + 500,
+    });
+    // Assess
+    expect([...result.notStarted].sort()).toEqual(accounts(3));
+    expect(services.meeting.called).toEqual([]);
+    expect(services.outcomes.records.map((item) => [item.outcome, item.failure])).toEqual([
+      ['FAILED', 'deadline'],
+      ['FAILED', 'deadline'],
+      ['FAILED', 'deadline'],
+    ]);
+    // Not started is not FAILED upstream: those accounts are not counted twice.
+    expect(result.failed).toEqual([]);
+  });
+
+  it('reports as not started the revocations whose turn came after the deadline drew near', async () => {
+    // Prepare: the first call lasts until no other attempt could end in time.
+    let deadline = 0;
+    const services = fakeServices({
+      config: { timeoutMs: 500 },
+      during: async () => {
+        while (Date.now() + 500 <= deadline) await new Promise((go) => setTimeout(go, 10));
+      },
+    });
+    const jobs = withTokens(services, accounts(5));
+    deadline = Date.now() + 1000;
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 1, deadline });
+    // Assess
+    expect(services.meeting.called).toHaveLength(1);
+    expect(result.notStarted).toHaveLength(4);
+    expect(result.outcomes).toHaveLength(5);
+    for (const accountId of result.notStarted) {
+      expect(services.outcomes.recordOf(accountId)).toMatchObject({
+        outcome: 'FAILED',
+        failure: 'deadline',
+        attempts: 0,
+      });
+    }
+  });
+
+  it('reports the accounts whose outcome could not be recorded, and records the others', async () => {
+    // Prepare
+    const services = fakeServices();
+    const jobs = withTokens(services, accounts(6));
+    services.outcomes.failRecordOf.add('acct-1');
+    services.outcomes.failLookUpOf.add('acct-4');
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 2, deadline: undefined });
+    // Assess
+    expect([...result.unrecorded].sort()).toEqual(['acct-1', 'acct-4']);
+    expect(services.outcomes.records.map((item) => item.accountId).sort()).toEqual([
+      'acct-0',
+      'acct-2',
+      'acct-3',
+      'acct-5',
+    ]);
+    // The marker look-up failed before any call: that token was never sent.
+    expect(services.meeting.called).not.toContain('token-of-acct-4-0123456789');
+  });
+
+  it('lists the accounts whose revocation FAILED', async () => {
+    // Prepare
+    const services = fakeServices();
+    const jobs = withTokens(services, accounts(3));
+    services.meeting.statusOf.set('token-of-acct-2-0123456789', 503);
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 2, deadline: undefined });
+    // Assess
+    expect(result.failed).toEqual(['acct-2']);
+  });
+
+  it('counts the 401 answers, and warns once when every token called answered 401', async () => {
+    // Prepare
+    const services = fakeServices();
+    const jobs = withTokens(services, accounts(3));
+    for (const accountId of accounts(3)) {
+      services.meeting.statusOf.set(`token-of-${accountId}-0123456789`, 401);
+    }
+    let result: Awaited<ReturnType<typeof revokeMany>> | undefined;
+    // Act
+    const counted = await metricsCountedDuring(async () => {
+      result = await revokeMany(jobs, services, { concurrency: 2, deadline: undefined });
+    });
+    // Assess
+    expect(result).toMatchObject({ called: 3, unauthorized: 3 });
+    expect(counted.filter((name) => name === ALL_UNAUTHORIZED_METRIC)).toHaveLength(1);
+  });
+
+  it('does not warn when some token called was answered otherwise', async () => {
+    // Prepare
+    const services = fakeServices();
+    const jobs = withTokens(services, accounts(3));
+    services.meeting.statusOf.set('token-of-acct-0-0123456789', 401);
+    let result: Awaited<ReturnType<typeof revokeMany>> | undefined;
+    // Act
+    const counted = await metricsCountedDuring(async () => {
+      result = await revokeMany(jobs, services, { concurrency: 2, deadline: undefined });
+    });
+    // Assess
+    expect(result).toMatchObject({ called: 3, unauthorized: 1 });
+    expect(counted).not.toContain(ALL_UNAUTHORIZED_METRIC);
+  });
+
+  it('revokes what a batch prepared without reading the secrets again', async () => {
+    // Prepare
+    const services = fakeServices();
+    const jobs: Job[] = accounts(3).map((accountId) => ({
+      accountId,
+      trigger: 'schedule',
+      prepared: {
+        secret: { kind: 'found', token: `token-of-${accountId}-0123456789`, versionId: 'v1' },
+        revokedBefore: accountId === 'acct-0',
+      },
+    }));
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 2, deadline: undefined });
+    // Assess
+    expect(services.secrets.loads).toBe(0);
+    expect([...result.outcomes].sort()).toEqual(['ALREADY_REVOKED', 'REVOKED', 'REVOKED']);
+    expect(services.meeting.called).not.toContain('token-of-acct-0-0123456789');
+  });
+});
