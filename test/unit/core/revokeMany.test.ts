@@ -110,6 +110,40 @@ describe('revokeMany', () => {
     expect(services.meeting.called).not.toContain('token-of-acct-4-0123456789');
   });
 
+  it('writes records in batches, settles a claim only once its record is written, and reports the records a batch refused', async () => {
+    // Prepare: leases long enough for settlements to ride in a later batch.
+    const services = fakeServices({ config: { maxAttempts: 2, timeoutMs: 10_000 } });
+    const jobs = withTokens(services, accounts(4));
+    services.meeting.statusOf.set('token-of-acct-2-0123456789', 401);
+    services.outcomes.failRecordOf.add('acct-1');
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 2, deadline: undefined });
+    // Assess
+    expect(result.unrecorded).toEqual(['acct-1']);
+    expect(services.outcomes.records.map((item) => item.accountId).sort()).toEqual([
+      'acct-0',
+      'acct-2',
+      'acct-3',
+    ]);
+    const { batches } = services.outcomes;
+    const batchOf = (accountId: string, part: 'records' | 'settlements') =>
+      batches.findIndex((batch) => batch[part].includes(accountId));
+    for (const accountId of ['acct-0', 'acct-2', 'acct-3']) {
+      expect(batchOf(accountId, 'records')).toBeGreaterThanOrEqual(0);
+      expect(batchOf(accountId, 'settlements')).toBeGreaterThan(batchOf(accountId, 'records'));
+    }
+    // Refused: its claim released without an outcome, so that no one adopts one never recorded.
+    expect(batchOf('acct-1', 'settlements')).toBe(-1);
+    expect(
+      services.outcomes.settlements.filter(({ key }) => key.startsWith('acct-1#')),
+    ).toMatchObject([{ settled: undefined }]);
+    expect(
+      await services.outcomes.readClaim({ accountId: 'acct-1', secretVersionId: 'v-acct-1' }),
+    ).toMatchObject({ state: 'held', leaseUntil: 0 });
+    // Only a 200 marks a version, and only once its record is written.
+    expect([...services.outcomes.markers].sort()).toEqual(['acct-0#v-acct-0', 'acct-3#v-acct-3']);
+  });
+
   it('lists the accounts whose revocation FAILED', async () => {
     // Prepare
     const services = fakeServices();
