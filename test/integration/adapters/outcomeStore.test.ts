@@ -123,6 +123,30 @@ describe('OutcomeStore records and markers', () => {
     expect(revoked({ accountId: 'dave', secretVersionId: 'v4' })).toBe(false);
   });
 
+  it('writes many records in batches, marks only those revoked, and settles claims by version', async () => {
+    // Prepare: more puts than one batch takes, a version known only by its fingerprint, and a
+    // claim its owner settles once its record is written.
+    const revoked = Array.from({ length: 30 }, (_, i) =>
+      recordOf({ accountId: `acct-${i}`, secretVersionId: undefined }),
+    );
+    const invalid = recordOf({ accountId: 'bob', outcome: 'ALREADY_INVALID', upstreamStatus: 401 });
+    const bob = { accountId: 'bob', secretVersionId: 'v1' };
+    await store.claim(bob, 'owner-1', Date.now() + 60_000);
+    const settled = { outcome: 'ALREADY_INVALID' as const, requestId: invalid.requestId };
+    // Act
+    const unwritten = await store.recordMany([...revoked, invalid]);
+    const unsettled = await store.recordMany([], [{ version: bob, owner: 'owner-1', settled }]);
+    // Assess
+    expect([unwritten, unsettled]).toEqual([[], []]);
+    expect(await store.history('acct-29')).toEqual([revoked[29]]);
+    expect(await store.history('bob')).toEqual([invalid]);
+    expect(
+      await store.isVersionRevoked({ accountId: 'acct-7', tokenFingerprint: 'aaaabbbbccccdddd' }),
+    ).toBe(true);
+    expect(await store.isVersionRevoked(bob)).toBe(false);
+    expect(await store.readClaim(bob)).toEqual({ state: 'settled', owner: 'owner-1', settled });
+  });
+
   it('lists the history newest first, records only', async () => {
     // Prepare
     const older = recordOf();
