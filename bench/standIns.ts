@@ -6,6 +6,7 @@ import { type LocalDynamo, startDynalite } from '../local/localDynamo.js';
 import { MeetingSimulator } from '../local/MeetingSimulator.js';
 import { SecretsManagerStandIn } from '../local/SecretsManagerStandIn.js';
 import { SqsStandIn } from '../test/support/SqsStandIn.js';
+import { UpstreamLateness } from './upstreamLateness.js';
 
 export interface StandIns {
   dynamo: LocalDynamo;
@@ -13,6 +14,8 @@ export interface StandIns {
   secrets: SecretsManagerStandIn;
   /** Only the fan-out sweep is pointed at it (`AWS_ENDPOINT_URL_SQS`, `WORK_QUEUE_URL`). */
   sqs: SqsStandIn;
+  /** How late the simulator answers against its latency. */
+  lateness: UpstreamLateness;
   /** The environment that points an SDK client or the handler at these stand-ins. */
   env: Record<string, string>;
   /** Stores a live token for each account: the secret under `prefix`, the token upstream. */
@@ -31,11 +34,13 @@ export const startStandIns = async (): Promise<StandIns> => {
     SecretsManagerStandIn.start(),
     SqsStandIn.start(),
   ]);
+  const lateness = new UpstreamLateness(meeting.baseUrl);
   return {
     dynamo,
     meeting,
     secrets,
     sqs,
+    lateness,
     env: {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
@@ -73,6 +78,7 @@ export const startStandIns = async (): Promise<StandIns> => {
       return count;
     },
     async stop() {
+      lateness.stop();
       await Promise.all([dynamo.stop(), meeting.stop(), secrets.stop(), sqs.stop()]);
     },
   };
