@@ -3,6 +3,7 @@
 // efficiency then charges the function for the stand-in's delay.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mean, quantile } from './stats.js';
 
 export interface Lateness {
@@ -10,6 +11,11 @@ export interface Lateness {
   answers: number;
   meanMs: number;
   p99Ms: number;
+  /**
+   * How late the stand-ins' event loop ran (mean): a request that arrives while it is busy waits
+   * that long before its headers are even parsed, which the answers' own times cannot show.
+   */
+  loopDelayMs: number;
 }
 
 interface ServerMessage {
@@ -22,15 +28,18 @@ interface ServerMessage {
 const START = 'http.server.request.start';
 const FINISH = 'http.server.response.finish';
 const THROTTLED = 429;
+const NS_PER_MS = 1e6;
 
 export class UpstreamLateness {
   readonly #port: number;
   readonly #started = new WeakMap<ServerResponse, number>();
   #elapsedMs: number[] = [];
   #latencyMs = 0;
+  readonly #loop = monitorEventLoopDelay({ resolution: 5 });
 
   constructor(baseUrl: string) {
     this.#port = Number(new URL(baseUrl).port);
+    this.#loop.enable();
     subscribe(START, this.#onStart);
     subscribe(FINISH, this.#onFinish);
   }
@@ -39,15 +48,22 @@ export class UpstreamLateness {
   reset(latencyMs: number): void {
     this.#elapsedMs = [];
     this.#latencyMs = latencyMs;
+    this.#loop.reset();
   }
 
   /** Lateness of every answer since reset(): its time in the simulator minus the latency. */
   summary(): Lateness {
     const late = this.#elapsedMs.map((elapsed) => elapsed - this.#latencyMs);
-    return { answers: late.length, meanMs: mean(late), p99Ms: quantile(late, 0.99) };
+    return {
+      answers: late.length,
+      meanMs: mean(late),
+      p99Ms: quantile(late, 0.99),
+      loopDelayMs: this.#loop.mean / NS_PER_MS,
+    };
   }
 
   stop(): void {
+    this.#loop.disable();
     unsubscribe(START, this.#onStart);
     unsubscribe(FINISH, this.#onFinish);
   }
