@@ -373,7 +373,7 @@ const requestSection = (r: Results): string => {
     ],
   ]);
   return `${requests.count} requests each after ${r.settings.requestWarmup} warm-up requests each, interleaved in ABBA order in one process, each on a fresh account and token, so each is a real \`REVOKED\`
-(GetSecretValue, marker GetItem, DELETE upstream, record and marker PutItem). The stand-ins (dynalite, Secrets Manager, the simulator at 0 ms) run in the parent process,
+(GetSecretValue, marker GetItem, DELETE upstream, record and marker PutItem). The stand-ins (Secrets Manager, the simulator at 0 ms) run in the parent process and dynalite in one of its own,
 so the CPU column is the function's own work. The handler gets an API Gateway v2 event (\`test/support/events.ts\`) and a fresh \`fakeContext\`; the direct implementation gets the same event.
 
 ${body}`;
@@ -446,6 +446,7 @@ const sweepSection = (r: Results, hs: SweepSummary, ds: SweepSummary): string =>
   ]);
   return `Each run in a fresh child process, order ${r.settings.sweepOrder.join(', ')}; peak RSS is the child's \`process.resourceUsage().maxRSS\`. Ideal time N × latency / concurrency = ${ms(hs.runs > 0 ? hs.idealMs : ds.idealMs, 0)}; efficiency is ideal / wall.
 The simulator's answers came ${fixed(hs.runs > 0 ? hs.upstreamLateMs : ds.upstreamLateMs, 2)} ms late on average against its ${first.latencyMs} ms (headers parsed to last byte written, on its side), and the stand-ins' event loop ran ${fixed(hs.runs > 0 ? hs.loopDelayMs : ds.loopDelayMs, 2)} ms late on average (a request arriving waits that long before it is parsed): what the yardstick itself loses, not the function.
+The simulator and the Secrets Manager stand-in run in the parent process, dynalite in a process of its own (bench/dynaliteProcess.ts), so that its work does not hold up the simulator's answers.
 The handler runs a schedule event inline (no \`WORK_QUEUE_URL\`) with 900 s of remaining time; the direct implementation lists, reads 20 secrets per BatchGetSecretValue (the next batch read while the queue runs low)
 and runs ${first.concurrency} revocations at once with the same per-account calls. Every run is checked: every token dead upstream, one \`REVOKED\` record per account in the table.
 

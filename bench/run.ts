@@ -690,6 +690,7 @@ const main = async (): Promise<void> => {
       worker: resolve(root, 'bench/worker.ts'),
       coldImport: resolve(root, 'bench/coldImport.ts'),
       coldPost: resolve(root, 'bench/coldPost.ts'),
+      dynaliteProcess: resolve(root, 'bench/dynaliteProcess.ts'),
     },
     outdir: OUT,
     outExtension: { '.js': '.mjs' },
@@ -724,7 +725,7 @@ const main = async (): Promise<void> => {
     step(`cold import, ${SETTINGS.coldRounds} rounds`);
     results.cold = await coldImport(results.bundle.sdkPackages);
   }
-  const s = await startStandIns();
+  const s = await startStandIns(resolve(OUT, 'dynaliteProcess.mjs'));
   try {
     if (selected.has('coldpost')) {
       step(`cold first POST and hello world, ${SETTINGS.coldPostRounds} rounds`);
