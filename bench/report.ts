@@ -1,6 +1,7 @@
 // Renders the benchmark's results as Markdown: the machine, the targets, then each measurement.
 import type { ColdArm, ColdPostStats, CurlStats, RequestStats, Results, SweepRun } from './run.js';
 import { fixed, kib, median, mib, ms, quantile, ratio, sum, table } from './stats.js';
+import type { Lateness } from './upstreamLateness.js';
 
 const MIB = 1024 * 1024;
 const NOT_RUN = 'Not run (partial run: see `--only`).';
@@ -27,8 +28,16 @@ const summariseSweeps = (runs: SweepRun[]) => {
     connections: Math.max(...runs.map((r) => r.connectionsOpened)),
     maxRssBytes: Math.max(...runs.map((r) => r.memory.maxRss)),
     cpuMs: median(runs.map((r) => r.cpuMs)),
+    upstreamLateMs:
+      sum(runs.map((r) => r.upstreamLate.meanMs * r.upstreamLate.answers)) /
+      sum(runs.map((r) => r.upstreamLate.answers)),
+    loopDelayMs: median(runs.map((r) => r.upstreamLate.loopDelayMs)),
   };
 };
+
+/** The upstream's own punctuality: what the yardstick's latency really was. */
+const late = (l: Lateness): string =>
+  `+${fixed(l.meanMs, 2)} ms (p99 +${fixed(l.p99Ms, 1)} ms), loop +${fixed(l.loopDelayMs, 2)} ms`;
 
 const MEMORY_HEADERS = [
   'RSS after import',
@@ -141,7 +150,7 @@ const limitTable = (r: Results, hs: SweepSummary): string => {
     rows.push([
       `sweep efficiency ≥ 95 % (${settings.sweepAccounts} accounts, ${settings.sweepLatencyMs} ms, concurrency ${settings.sweepConcurrency})`,
       `ideal ${ms(hs.idealMs, 0)}: ≤ ${ms(hs.idealMs / 0.95, 0)}`,
-      `${ms(hs.wallMs, 0)} = ${fixed(hs.efficiency * 100, 1)} % (median of ${hs.runs})`,
+      `${ms(hs.wallMs, 0)} = ${fixed(hs.efficiency * 100, 1)} % (median of ${hs.runs}); upstream answered ${fixed(hs.upstreamLateMs, 2)} ms late on average, its loop ${fixed(hs.loopDelayMs, 2)} ms`,
       verdict(hs.efficiency >= 0.95),
     ]);
   } else rows.push(['sweep efficiency ≥ 95 %', '', 'not run', verdict(undefined)]);
@@ -158,7 +167,7 @@ const limitTable = (r: Results, hs: SweepSummary): string => {
     rows.push([
       `sweep efficiency at concurrency ${run.concurrency} (reported)`,
       `ideal ${ms((run.accounts * run.latencyMs) / run.concurrency, 0)}`,
-      `${ms(run.wallMs, 0)} = ${fixed(efficiencyOf(run) * 100, 1)} %, ${run.maxInFlight} in flight`,
+      `${ms(run.wallMs, 0)} = ${fixed(efficiencyOf(run) * 100, 1)} %, ${run.maxInFlight} in flight; upstream late ${late(run.upstreamLate)}`,
       'reported',
     ]);
   }
@@ -364,7 +373,7 @@ const requestSection = (r: Results): string => {
     ],
   ]);
   return `${requests.count} requests each after ${r.settings.requestWarmup} warm-up requests each, interleaved in ABBA order in one process, each on a fresh account and token, so each is a real \`REVOKED\`
-(GetSecretValue, marker GetItem, DELETE upstream, record and marker PutItem). The stand-ins (dynalite, Secrets Manager, the simulator at 0 ms) run in the parent process,
+(GetSecretValue, marker GetItem, DELETE upstream, record and marker PutItem). The stand-ins (Secrets Manager, the simulator at 0 ms) run in the parent process and dynalite in one of its own,
 so the CPU column is the function's own work. The handler gets an API Gateway v2 event (\`test/support/events.ts\`) and a fresh \`fakeContext\`; the direct implementation gets the same event.
 
 ${body}`;
@@ -414,7 +423,16 @@ const sweepSection = (r: Results, hs: SweepSummary, ds: SweepSummary): string =>
     ],
   ]);
   const runs = table([
-    ['run', 'impl', 'wall', 'CPU', 'in flight', 'connections', ...MEMORY_HEADERS],
+    [
+      'run',
+      'impl',
+      'wall',
+      'CPU',
+      'in flight',
+      'connections',
+      'upstream late, mean (p99), stand-ins loop delay',
+      ...MEMORY_HEADERS,
+    ],
     ...r.sweeps.map((s, i) => [
       String(i + 1),
       s.impl,
@@ -422,10 +440,13 @@ const sweepSection = (r: Results, hs: SweepSummary, ds: SweepSummary): string =>
       ms(s.cpuMs, 0),
       String(s.maxInFlight),
       String(s.connectionsOpened),
+      late(s.upstreamLate),
       ...memoryCells(s),
     ]),
   ]);
   return `Each run in a fresh child process, order ${r.settings.sweepOrder.join(', ')}; peak RSS is the child's \`process.resourceUsage().maxRSS\`. Ideal time N × latency / concurrency = ${ms(hs.runs > 0 ? hs.idealMs : ds.idealMs, 0)}; efficiency is ideal / wall.
+The simulator's answers came ${fixed(hs.runs > 0 ? hs.upstreamLateMs : ds.upstreamLateMs, 2)} ms late on average against its ${first.latencyMs} ms (headers parsed to last byte written, on its side), and the stand-ins' event loop ran ${fixed(hs.runs > 0 ? hs.loopDelayMs : ds.loopDelayMs, 2)} ms late on average (a request arriving waits that long before it is parsed): what the yardstick itself loses, not the function.
+The simulator and the Secrets Manager stand-in run in the parent process, dynalite in a process of its own (bench/dynaliteProcess.ts), so that its work does not hold up the simulator's answers.
 The handler runs a schedule event inline (no \`WORK_QUEUE_URL\`) with 900 s of remaining time: per account a conditional claim and the DELETE, with the markers looked up 20 per BatchGetItem and the records, markers and claim settlements written 25 per BatchWriteItem. The direct implementation lists, reads 20 secrets per BatchGetSecretValue (the next batch read while the queue runs low)
 and runs ${first.concurrency} revocations at once, each with calls of its own (marker GetItem, DELETE, record and marker PutItem; no claim). Every run is checked: every token dead upstream, one \`REVOKED\` record per account in the table.
 

@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { renderReport } from './report.js';
 import { type StandIns, startStandIns } from './standIns.js';
 import { sum } from './stats.js';
+import type { Lateness } from './upstreamLateness.js';
 import type { SweepMemory, Task, TaskResult } from './worker.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -393,6 +394,8 @@ export interface SweepRun {
   connectionsOpened: number;
   memory: SweepMemory;
   outcomes: Record<string, number>;
+  /** How late the simulator's answers were against `latencyMs`, measured on its side. */
+  upstreamLate: Lateness;
   /** With a throttling upstream: its K, the 429s it answered, the invocation's lowest limit. */
   throttle?: { k: number; throttled: number; lowestConcurrency?: number };
   /** Fanned out to the work queue: messages sent, and the SQS stand-in's latency. */
@@ -432,6 +435,7 @@ const sweep = async (
   s.meeting.reset();
   s.meeting.latencyMs = latencyMs;
   s.meeting.throttleAbove = throttleAbove;
+  s.lateness.reset(latencyMs);
   s.sqs.reset();
   s.sqs.latencyMs = fanoutLatencyMs ?? 0;
   const tokens = s.seed(prefix, accounts('acct', count));
@@ -477,6 +481,7 @@ const sweep = async (
     connectionsOpened: s.meeting.connectionsOpened,
     memory: result.memory,
     outcomes,
+    upstreamLate: s.lateness.summary(),
   };
   if (throttleAbove !== undefined) {
     // The invocation logs how low its concurrency went.
@@ -685,6 +690,7 @@ const main = async (): Promise<void> => {
       worker: resolve(root, 'bench/worker.ts'),
       coldImport: resolve(root, 'bench/coldImport.ts'),
       coldPost: resolve(root, 'bench/coldPost.ts'),
+      dynaliteProcess: resolve(root, 'bench/dynaliteProcess.ts'),
     },
     outdir: OUT,
     outExtension: { '.js': '.mjs' },
@@ -719,7 +725,7 @@ const main = async (): Promise<void> => {
     step(`cold import, ${SETTINGS.coldRounds} rounds`);
     results.cold = await coldImport(results.bundle.sdkPackages);
   }
-  const s = await startStandIns();
+  const s = await startStandIns(resolve(OUT, 'dynaliteProcess.mjs'));
   try {
     if (selected.has('coldpost')) {
       step(`cold first POST and hello world, ${SETTINGS.coldPostRounds} rounds`);

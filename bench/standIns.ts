@@ -1,11 +1,15 @@
 // The local stand-ins the benchmark runs against (dynalite, Secrets Manager, Huawei simulator),
-// in the parent process, with seeding and the checks that every revocation was recorded.
+// with seeding and the checks that every revocation was recorded. dynalite runs in a process of
+// its own, as DynamoDB is a service of its own: its CPU work must not delay the simulator's answers.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalDynamo, startDynalite } from '../local/localDynamo.js';
+import { connectDynamo, type LocalDynamo } from '../local/localDynamo.js';
 import { MeetingSimulator } from '../local/MeetingSimulator.js';
 import { SecretsManagerStandIn } from '../local/SecretsManagerStandIn.js';
 import { SqsStandIn } from '../test/support/SqsStandIn.js';
+import { UpstreamLateness } from './upstreamLateness.js';
 
 export interface StandIns {
   dynamo: LocalDynamo;
@@ -13,6 +17,8 @@ export interface StandIns {
   secrets: SecretsManagerStandIn;
   /** Only the fan-out sweep is pointed at it (`AWS_ENDPOINT_URL_SQS`, `WORK_QUEUE_URL`). */
   sqs: SqsStandIn;
+  /** How late the simulator answers against its latency. */
+  lateness: UpstreamLateness;
   /** The environment that points an SDK client or the handler at these stand-ins. */
   env: Record<string, string>;
   /** Stores a live token for each account: the secret under `prefix`, the token upstream. */
@@ -24,18 +30,64 @@ export interface StandIns {
 
 export const newToken = (): string => `cnr1${randomBytes(20).toString('hex')}`;
 
-export const startStandIns = async (): Promise<StandIns> => {
+/**
+ * Starts `script` (bench/dynaliteProcess, bundled) and connects to the dynalite it prints. The
+ * child is killed by stop(), on SIGINT and whenever this process exits; if this process dies
+ * too hard for any of those, the child sees its stdin close and exits by itself.
+ */
+const startDynaliteProcess = async (script: string): Promise<LocalDynamo> => {
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const kill = () => child.kill();
+  const interrupted = () => {
+    kill();
+    process.exit(130);
+  };
+  process.once('exit', kill);
+  process.once('SIGINT', interrupted);
+  const forget = () => {
+    process.off('exit', kill);
+    process.off('SIGINT', interrupted);
+  };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.once('line', (line) => {
+        lines.close();
+        resolve((JSON.parse(line) as { endpoint: string }).endpoint);
+      });
+      child.once('error', reject);
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the dynalite process ended (${code ?? signal}) before listening`)),
+      );
+    });
+    return connectDynamo(endpoint, async () => {
+      forget();
+      kill();
+      await exited;
+    });
+  } catch (error) {
+    forget();
+    kill();
+    throw error;
+  }
+};
+
+/** `dynaliteScript`: bench/dynaliteProcess.ts bundled to plain JavaScript. */
+export const startStandIns = async (dynaliteScript: string): Promise<StandIns> => {
   const [dynamo, meeting, secrets, sqs] = await Promise.all([
-    startDynalite(),
+    startDynaliteProcess(dynaliteScript),
     MeetingSimulator.start(),
     SecretsManagerStandIn.start(),
     SqsStandIn.start(),
   ]);
+  const lateness = new UpstreamLateness(meeting.baseUrl);
   return {
     dynamo,
     meeting,
     secrets,
     sqs,
+    lateness,
     env: {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
@@ -73,6 +125,7 @@ export const startStandIns = async (): Promise<StandIns> => {
       return count;
     },
     async stop() {
+      lateness.stop();
       await Promise.all([dynamo.stop(), meeting.stop(), secrets.stop(), sqs.stop()]);
     },
   };

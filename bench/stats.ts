@@ -16,6 +16,10 @@ export const median = (values: readonly number[]): number => quantile(values, 0.
 
 export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
+/** The arithmetic mean; NaN for no values. */
+export const mean = (values: readonly number[]): number =>
+  values.length === 0 ? Number.NaN : sum(values) / values.length;
+
 /** A number with a fixed count of decimals, for tables. */
 export const fixed = (value: number, decimals = 1): string =>
   Number.isFinite(value) ? value.toFixed(decimals) : 'n/a';

@@ -1,4 +1,5 @@
-// In-process DynamoDB (dynalite) for tests and local mode, with the project's two table layouts.
+// In-process DynamoDB (dynalite) for tests and local mode, with the project's two table layouts;
+// the benchmark starts the same server in a process of its own and connects to it.
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -30,7 +31,13 @@ export interface DynaliteOptions {
   path?: string;
 }
 
-export async function startDynalite(options: DynaliteOptions = {}): Promise<LocalDynamo> {
+/** A listening dynalite server. */
+export interface DynaliteServer {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function serveDynalite(options: DynaliteOptions = {}): Promise<DynaliteServer> {
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -38,6 +45,26 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Loca
     ...(options.path !== undefined ? { path: options.path } : {}),
   });
   const endpoint = await listenOnLoopback(server);
+  return {
+    endpoint,
+    close() {
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error?: Error) => (error ? reject(error) : resolve())),
+      );
+      // dynalite's close waits for open sockets; keep-alive ones would hold it for seconds.
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}
+
+export async function startDynalite(options: DynaliteOptions = {}): Promise<LocalDynamo> {
+  const server = await serveDynalite(options);
+  return connectDynamo(server.endpoint, () => server.close());
+}
+
+/** Clients and table helpers for the dynalite at `endpoint`; stop() closes them, then `close`. */
+export function connectDynamo(endpoint: string, close: () => Promise<void>): LocalDynamo {
   // Explicit credentials and region: tests must never look for real ones.
   const client = new DynamoDBClient({
     endpoint,
@@ -112,12 +139,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Loca
     },
     async stop() {
       client.destroy();
-      const closed = new Promise<void>((resolve, reject) =>
-        server.close((error?: Error) => (error ? reject(error) : resolve())),
-      );
-      // dynalite's close waits for open sockets; keep-alive ones would hold it for seconds.
-      server.closeAllConnections();
-      await closed;
+      await close();
     },
   };
 }
