@@ -192,8 +192,8 @@ const result = await build({
 // mappings into node_modules are dropped (a frame there keeps its bundle line and column).
 // esbuild has no option for this, hence the pass over its maps.
 const ours = (source) => /(^|\/)lambda\//.test(source) && !source.includes('node_modules/');
-/** Rewrites a map with our mappings only; false when none is left. */
-const keepOurMappings = async (file) => {
+/** Rewrites a map with our mappings only, less its first `dropLines` lines; false when none is left. */
+const keepOurMappings = async (file, dropLines) => {
   const map = JSON.parse(await readFile(file, 'utf8'));
   const sources = [];
   const names = [];
@@ -201,7 +201,8 @@ const keepOurMappings = async (file) => {
     const at = list.indexOf(value);
     return at === -1 ? list.push(value) - 1 : at;
   };
-  const lines = decode(map.mappings).map((segments) => {
+  const decoded = decode(map.mappings).slice(dropLines);
+  const lines = decoded.map((segments) => {
     const kept = [];
     for (const segment of segments) {
       if (segment.length > 1 && ours(map.sources[segment[1]])) {
@@ -228,13 +229,14 @@ const keepOurMappings = async (file) => {
 const finishOutput = async (path) => {
   const file = resolve(root, path);
   let code = await readFile(file, 'utf8');
-  if (!(await keepOurMappings(`${file}.map`))) {
+  // The banner is a line of its own: without it, every line moves up one, and so must the map.
+  const unbannered =
+    code.startsWith(`${requireBanner}\n`) && !/\brequire\b/.test(code.slice(requireBanner.length));
+  if (unbannered) code = code.slice(requireBanner.length + 1);
+  if (!(await keepOurMappings(`${file}.map`, unbannered ? 1 : 0))) {
     await rm(`${file}.map`);
     delete result.metafile.outputs[`${path}.map`];
     code = code.replace(/\n\/\/# sourceMappingURL=\S+\n$/, '\n');
-  }
-  if (code.startsWith(requireBanner) && !/\brequire\b/.test(code.slice(requireBanner.length))) {
-    code = code.slice(requireBanner.length).replace(/^\n/, '');
   }
   await writeFile(file, code);
   result.metafile.outputs[path].bytes = Buffer.byteLength(code);
