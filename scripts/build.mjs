@@ -204,25 +204,27 @@ const keepOurMappings = async (file, linesDropped) => {
     const at = list.indexOf(value);
     return at === -1 ? list.push(value) - 1 : at;
   };
-  const lines = decode(map.mappings).slice(linesDropped).map((segments) => {
-    const kept = [];
-    for (const segment of segments) {
-      if (segment.length > 1 && ours(map.sources[segment[1]])) {
-        const mapped = [
-          segment[0],
-          indexOf(sources, map.sources[segment[1]]),
-          segment[2],
-          segment[3],
-        ];
-        if (segment.length === 5) mapped.push(indexOf(names, map.names[segment[4]]));
-        kept.push(mapped);
-      } else if (kept.length === 0 || kept.at(-1).length > 1) {
-        // Ends the previous mapping here, so code after it is not taken for ours.
-        kept.push([segment[0]]);
+  const lines = decode(map.mappings)
+    .slice(linesDropped)
+    .map((segments) => {
+      const kept = [];
+      for (const segment of segments) {
+        if (segment.length > 1 && ours(map.sources[segment[1]])) {
+          const mapped = [
+            segment[0],
+            indexOf(sources, map.sources[segment[1]]),
+            segment[2],
+            segment[3],
+          ];
+          if (segment.length === 5) mapped.push(indexOf(names, map.names[segment[4]]));
+          kept.push(mapped);
+        } else if (kept.length === 0 || kept.at(-1).length > 1) {
+          // Ends the previous mapping here, so code after it is not taken for ours.
+          kept.push([segment[0]]);
+        }
       }
-    }
-    return kept;
-  });
+      return kept;
+    });
   await writeFile(file, JSON.stringify({ ...map, sources, names, mappings: encode(lines) }));
   return sources.length > 0;
 };
@@ -232,8 +234,7 @@ const finishOutput = async (path) => {
   const file = resolve(root, path);
   let code = await readFile(file, 'utf8');
   const withoutBanner =
-    code.startsWith(`${requireBanner}\n`) &&
-    !/\brequire\b/.test(code.slice(requireBanner.length));
+    code.startsWith(`${requireBanner}\n`) && !/\brequire\b/.test(code.slice(requireBanner.length));
   if (withoutBanner) code = code.slice(requireBanner.length + 1);
   if (!(await keepOurMappings(`${file}.map`, withoutBanner ? 1 : 0))) {
     await rm(`${file}.map`);

@@ -3,7 +3,7 @@
 // the dead-letter queue take over.
 import type { Context } from 'aws-lambda';
 import pMap from 'p-map';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import {
   isMissingSecret,
   type SecretVersions,
@@ -11,6 +11,7 @@ import {
 } from '../adapters/secrets/SecretVersions.js';
 import { awsErrorName, InvalidEventError, RotationNotCancelledError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
+import { jsonObject, maxChars } from '../commons/schemas.js';
 import type { Services, ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
@@ -29,23 +30,23 @@ const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
 // Powertools' EventBridgeSchema demands version, account, time, region and resources, which the
 // contract does not: events put by other tools may lack them. Only what is used is required.
-export const OffboardingEventSchema = z.object({
-  id: z.string().check(z.minLength(1), z.maxLength(256)),
-  source: z.optional(z.string()),
-  'detail-type': z.literal('Account Offboarded'),
+export const OffboardingEventSchema = jsonObject({
+  id: v.pipe(v.string(), v.minLength(1), maxChars(256)),
+  source: v.optional(v.string()),
+  'detail-type': v.literal('Account Offboarded'),
   // Ids are checked one by one below, so that one malformed id does not shield the others.
-  detail: z
-    .object({
-      accountId: z.optional(z.unknown()),
-      accountIds: z.optional(
-        z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_ACCOUNTS_PER_EVENT)),
+  detail: v.pipe(
+    jsonObject({
+      accountId: v.optional(v.unknown()),
+      accountIds: v.optional(
+        v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_ACCOUNTS_PER_EVENT)),
       ),
-    })
-    .check(
-      z.refine((detail) => detail.accountId !== undefined || detail.accountIds !== undefined, {
-        error: 'detail must hold accountId or accountIds',
-      }),
+    }),
+    v.check(
+      (detail) => detail.accountId !== undefined || detail.accountIds !== undefined,
+      'detail must hold accountId or accountIds',
     ),
+  ),
 });
 
 export const parseOffboardingEvent = (event: unknown) => {

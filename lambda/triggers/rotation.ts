@@ -4,7 +4,7 @@
 // it and revokes the token it replaced through the one revocation path (trigger `rotation`).
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { MintResult } from '../adapters/meeting/MeetingClient.js';
 import type { ClaimRef } from '../adapters/OutcomeStore.js';
 import { readToken } from '../adapters/secrets/extractToken.js';
@@ -16,6 +16,7 @@ import {
 import { awsErrorName, ConfigurationError, RotationError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
 import { rememberSecret } from '../commons/redaction.js';
+import { jsonObject, maxChars } from '../commons/schemas.js';
 import type { Config } from '../composition/config.js';
 import type { Services, ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
@@ -34,11 +35,11 @@ export type RotationStep = (typeof ROTATION_STEPS)[number];
  */
 export const MINT_LEASE_MS = 15 * 60 * 1000;
 
-const RotationEventSchema = z.object({
-  SecretId: z.string().check(z.minLength(1), z.maxLength(2048)),
+const RotationEventSchema = jsonObject({
+  SecretId: v.pipe(v.string(), v.minLength(1), maxChars(2048)),
   // Secrets Manager's version ids (ClientRequestToken): 32 to 64 characters.
-  ClientRequestToken: z.string().check(z.regex(/^[A-Za-z0-9-]{32,64}$/)),
-  Step: z.enum(ROTATION_STEPS),
+  ClientRequestToken: v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{32,64}$/)),
+  Step: v.picklist(ROTATION_STEPS),
 });
 
 export interface RotationResult {

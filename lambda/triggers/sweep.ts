@@ -2,12 +2,13 @@
 // queue when there is one, inline otherwise, reading tokens twenty at a time.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { OutcomeStore, RevokedVersions } from '../adapters/OutcomeStore.js';
 import type { SecretStore } from '../adapters/secrets/SecretStore.js';
 import { inBatches } from '../commons/batches.js';
 import { awsErrorName, InvalidEventError } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
+import { jsonObject, maxChars, validate } from '../commons/schemas.js';
 import type { ServicesProvider } from '../composition/services.js';
 import { isAccountId } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
@@ -21,23 +22,23 @@ import { revokeMany, tooLateToStart } from '../core/revokeMany.js';
 export const SECRET_BATCH = 20;
 const IDEMPOTENCY_WINDOW_SECONDS = 12 * 3600;
 
-const SchedulerInput = z.object({
-  action: z.literal('sweep'),
-  scheduledTime: z.optional(z.string().check(z.maxLength(64))),
-  executionId: z.optional(z.string().check(z.maxLength(256))),
+const SchedulerInput = jsonObject({
+  action: v.literal('sweep'),
+  scheduledTime: v.optional(v.pipe(v.string(), maxChars(64))),
+  executionId: v.optional(v.pipe(v.string(), maxChars(256))),
 });
-const ClassicScheduledEvent = z.object({
-  id: z.optional(z.string().check(z.maxLength(256))),
-  time: z.optional(z.string().check(z.maxLength(64))),
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
+const ClassicScheduledEvent = jsonObject({
+  id: v.optional(v.pipe(v.string(), maxChars(256))),
+  time: v.optional(v.pipe(v.string(), maxChars(64))),
+  source: v.literal('aws.events'),
+  'detail-type': v.literal('Scheduled Event'),
 });
 
 /** What identifies one run of the schedule, for idempotency and correlation. */
 export const sweepRunId = (event: unknown): string | undefined => {
-  const input = SchedulerInput.safeParse(event);
+  const input = validate(SchedulerInput, event);
   if (input.success) return input.data.executionId ?? input.data.scheduledTime;
-  const classic = ClassicScheduledEvent.safeParse(event);
+  const classic = validate(ClassicScheduledEvent, event);
   if (classic.success) return classic.data.id ?? classic.data.time;
   throw new InvalidEventError('Invalid sweep event: expected {"action": "sweep", ...}.');
 };

@@ -2,9 +2,10 @@
 // batchItemFailures with exactly the messages to try again.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
 import { InvalidEventError, MessageFailedError } from '../commons/errors.js';
+import { jsonObject, maxChars, validate } from '../commons/schemas.js';
 import type { ServicesProvider } from '../composition/services.js';
 import { AccountIdSchema } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
@@ -12,13 +13,13 @@ import { newRequestId, revoke } from '../core/revoke.js';
 import { warnIfThrottled } from '../core/revokeMany.js';
 import { isUuid } from './http/requestId.js';
 
-export const WorkMessageSchema = z.object({
+export const WorkMessageSchema = jsonObject({
   accountId: AccountIdSchema,
-  trigger: z.enum(['schedule', 'offboarding', 'rotation']),
-  requestId: z.optional(z.string()),
-  correlationId: z.optional(z.string().check(z.maxLength(256))),
+  trigger: v.picklist(['schedule', 'offboarding', 'rotation']),
+  requestId: v.optional(v.string()),
+  correlationId: v.optional(v.pipe(v.string(), maxChars(256))),
   // Secrets Manager's version ids are 32 to 64 characters; rotation names the replaced one.
-  secretVersionId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9-]{32,64}$/))),
+  secretVersionId: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{32,64}$/))),
 });
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -30,9 +31,9 @@ const parseMessage = (body: string) => {
   } catch {
     throw new InvalidEventError('work message body is not JSON');
   }
-  const result = WorkMessageSchema.safeParse(json);
+  const result = validate(WorkMessageSchema, json);
   if (!result.success) {
-    throw new InvalidEventError(`invalid work message: ${result.error.issues[0]?.message ?? ''}`);
+    throw new InvalidEventError(`invalid work message: ${result.problems[0]?.message ?? ''}`);
   }
   return result.data;
 };

@@ -8,7 +8,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
+import { maxChars, strictJsonObject, validate } from '../../commons/schemas.js';
 import { AccountIdSchema } from '../../core/accountId.js';
 import { HttpError } from './responses.js';
 
@@ -72,26 +73,24 @@ const keyOf = (literal: string): string => {
   }
 };
 
-export const RevocationBodySchema = z.strictObject(
+export const RevocationBodySchema = strictJsonObject(
   {
     accountId: AccountIdSchema,
-    reason: z.optional(
-      z.string({ error: 'reason must be a string' }).check(
-        z.maxLength(256, { error: 'reason must be at most 256 characters' }),
-        z.refine((reason) => !UNPRINTABLE.test(reason), {
-          error:
-            'reason must not contain control characters, bidirectional controls, line separators or unpaired surrogates',
-        }),
+    reason: v.optional(
+      v.pipe(
+        v.string('reason must be a string'),
+        maxChars(256, 'reason must be at most 256 characters'),
+        v.check(
+          (reason) => !UNPRINTABLE.test(reason),
+          'reason must not contain control characters, bidirectional controls, line separators or unpaired surrogates',
+        ),
       ),
     ),
   },
-  {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined,
-  },
+  (keys) => `unknown field(s): ${keys.join(', ')}`,
 );
 
-export type RevocationBody = z.infer<typeof RevocationBodySchema>;
+export type RevocationBody = v.InferOutput<typeof RevocationBodySchema>;
 
 const notJson = (message = 'The body must be a JSON object.') =>
   new HttpError(400, 'INVALID_JSON', message);
@@ -162,13 +161,13 @@ export const jsonBody = <C extends Context>(): Middleware<C>[] => [
 /** The parsed body as a revocation request, or the API's 400 saying what is wrong with it. */
 export const revocationBodyOf = (parsed: unknown): RevocationBody => {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notJson();
-  const result = RevocationBodySchema.safeParse(parsed);
+  const result = validate(RevocationBodySchema, parsed);
   if (!result.success) {
-    const message = result.error.issues
-      .map((issue) =>
-        issue.path.length > 0 && !issue.message.startsWith(String(issue.path[0]))
-          ? `${issue.path.join('.')}: ${issue.message}`
-          : issue.message,
+    const message = result.problems
+      .map((problem) =>
+        problem.path.length > 0 && !problem.message.startsWith(String(problem.path[0]))
+          ? `${problem.path.join('.')}: ${problem.message}`
+          : problem.message,
       )
       .join('; ');
     throw new HttpError(400, 'VALIDATION_ERROR', message);

@@ -118,6 +118,22 @@ describe('the body of POST /revocations', () => {
     expect((await parse(body)).accountId).toHaveLength(128);
   });
 
+  it('counts a reason in characters, an emoji being one', async () => {
+    const body = (reason: string) => JSON.stringify({ accountId: 'a', reason });
+    expect((await parse(body('😀'.repeat(256)))).reason).toHaveLength(512);
+    expect(await refusal(body('😀'.repeat(257)))).toMatchObject({
+      message: 'reason must be at most 256 characters',
+    });
+  });
+
+  it('answers every problem at once, in the words of the API', async () => {
+    expect((await refusal('{}')).message).toBe('accountId is required');
+    expect((await refusal('{"accountId":"a","b":1,"c":2}')).message).toBe('unknown field(s): b, c');
+    expect((await refusal(`{"accountId":7,"reason":"${'r'.repeat(257)}","x":0}`)).message).toBe(
+      'accountId must be a string; reason must be at most 256 characters; unknown field(s): x',
+    );
+  });
+
   it('answers 413 for a body over 16 KiB, even when it is otherwise valid', async () => {
     const body = JSON.stringify({ accountId: 'a', reason: 'x', pad: ' '.repeat(MAX_BODY_BYTES) });
     expect(await refusal(body)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
