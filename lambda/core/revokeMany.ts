@@ -1,9 +1,9 @@
 // Revokes many accounts through the one revocation path: at most `concurrency` upstream calls at
-// a time, fewer while Huawei answers 429 (adaptive, see adapters/meeting/adaptiveLimit.ts), the next
+// a time, fewer while Huawei answers 429 (adaptive, see core/adaptiveLimit.ts), the next
 // accounts' versions claimed while the current calls are in flight, each record written while
 // the worker already moves on, and no new revocation started once the invocation's time runs short.
 import pMap from 'p-map';
-import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
+import { AttemptGate } from './AttemptGate.js';
 import { OutcomeRecordError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
 import { OutcomeWriter } from './OutcomeWriter.js';

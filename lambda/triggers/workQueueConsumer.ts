@@ -3,7 +3,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
-import { AttemptGate } from '../adapters/meeting/AttemptGate.js';
+import { AttemptGate } from '../core/AttemptGate.js';
 import { InvalidEventError, MessageFailedError } from '../commons/errors.js';
 import { jsonObject, maxChars, validate } from '../commons/schemas.js';
 import type { ServicesProvider } from '../composition/services.js';

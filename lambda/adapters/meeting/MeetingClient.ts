@@ -9,7 +9,7 @@ import { RevokerError } from '../../commons/errors.js';
 import { USER_AGENT } from '../../commons/version.js';
 import type { AcceptLanguage } from '../../composition/config.js';
 import type { TokenUpstream } from '../../core/ports.js';
-import type { AttemptVerdict, UpstreamGate } from './AttemptGate.js';
+import type { AttemptVerdict, UpstreamGate } from '../../core/ports.js';
 import { APP_AUTH_PATH, type AppCredentials, appAuthRequest } from './appAuth.js';
 import { type AttemptResult, type Classification, classify } from './classify.js';
 import { carriesToken, parseErrorCode, parseJsonObject } from './errorBody.js';

@@ -13,7 +13,7 @@ import {
   type LimitState,
   mayAdmit,
   PROBE_PERIODS,
-} from '../../../../lambda/adapters/meeting/adaptiveLimit.js';
+} from '../../../lambda/core/adaptiveLimit.js';
 
 /** A state past slow start, at `limit` of `max`, never throttled yet. */
 const aimd = (limit: number, max: number): LimitState => ({

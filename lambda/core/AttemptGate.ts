@@ -3,7 +3,7 @@
 // time, but neither admits one kind of task under a lower bound than the other (the retry of a
 // throttled attempt waits for the safe level), and no npm package does AIMD on 429 answers.
 
-import type { AttemptPermit, AttemptVerdict, UpstreamGate } from '../../core/ports.js';
+import type { AttemptPermit, AttemptVerdict, UpstreamGate } from './ports.js';
 import {
   admit,
   afterServed,
@@ -12,9 +12,6 @@ import {
   type LimitState,
   mayAdmit,
 } from './adaptiveLimit.js';
-
-// The gate's types belong to the core, which hands a gate to each upstream call.
-export type { AttemptPermit, AttemptVerdict, UpstreamGate } from '../../core/ports.js';
 
 interface Waiter {
   retryOfThrottled: boolean;

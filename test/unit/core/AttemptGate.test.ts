@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AttemptGate,
   type AttemptPermit,
-} from '../../../../lambda/adapters/meeting/AttemptGate.js';
+} from '../../../lambda/core/AttemptGate.js';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
