@@ -299,7 +299,7 @@ const COLD_START_PROFILE = `**Where a cold start goes** (\`npm run bench -- --on
 
 | share of the cold POST's CPU profile | what it is | what would lower it |
 | --- | --- | --- |
-| ~22 % (\`handler.mjs\` self time) | module evaluation (SDK clients, Middy chain, Powertools, zod schemas) and the request itself | building each SDK client only when a trigger needs it |
+| ~22 % (\`handler.mjs\` self time) | module evaluation (SDK clients, Middy chain, Powertools, the event and body schemas) and the request itself | done since: each SDK client is built when first needed and the SQS and EventBridge clients and Powertools idempotency are imported on first use, and the schemas are valibot's (7 KiB) instead of zod's (19 KiB); what is left is the Secrets Manager and DynamoDB clients every trigger needs, and the first request's own calls (one secret read, the marker look-up, the claim, the DELETE, the record, marker and settlement writes, each the first of its kind in the process) |
 | ~15 % (\`compileForInternalLoader\`) | compiling the Node built-ins the bundle uses (crypto, stream, net, http, tls), 20 % of the hello world's much smaller profile too | little: production talks TLS; no built-in is loaded that no code uses (below) |
 | ~13 % (\`compileSourceTextModule\`) | compiling the 375 KiB \`handler.mjs\` and the chunks it imports statically | fewer bytes at start: the SDK clients and Powertools are most of them (section 1) |
 | ~8 % (\`(program)\`) and ~2 % Node start | V8 and Node's own start, as in the hello-world arm | nothing in this project: the floor |

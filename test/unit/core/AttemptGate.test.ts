@@ -1,9 +1,7 @@
 // The gate that applies the adaptive limit to real attempts: waiting line, retries first.
 import { describe, expect, it } from 'vitest';
-import {
-  AttemptGate,
-  type AttemptPermit,
-} from '../../../lambda/core/AttemptGate.js';
+import { AttemptGate } from '../../../lambda/core/AttemptGate.js';
+import type { AttemptPermit } from '../../../lambda/core/ports.js';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
