@@ -3,7 +3,6 @@
 // time, but neither admits one kind of task under a lower bound than the other (the retry of a
 // throttled attempt waits for the safe level), and no npm package does AIMD on 429 answers.
 
-import type { AttemptPermit, AttemptVerdict, UpstreamGate } from './ports.js';
 import {
   admit,
   afterServed,
@@ -12,6 +11,7 @@ import {
   type LimitState,
   mayAdmit,
 } from './adaptiveLimit.js';
+import type { AttemptPermit, AttemptVerdict, UpstreamGate } from './ports.js';
 
 interface Waiter {
   retryOfThrottled: boolean;

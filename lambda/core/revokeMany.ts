@@ -3,9 +3,9 @@
 // accounts' versions claimed while the current calls are in flight, each record written while
 // the worker already moves on, and no new revocation started once the invocation's time runs short.
 import pMap from 'p-map';
-import { AttemptGate } from './AttemptGate.js';
 import { OutcomeRecordError } from '../commons/errors.js';
 import { count, logger } from '../commons/powertools.js';
+import { AttemptGate } from './AttemptGate.js';
 import { OutcomeWriter } from './OutcomeWriter.js';
 import type { Outcome, OutcomeRecord, Trigger } from './outcome.js';
 import { type RevocationServices, WRITE_BATCH } from './ports.js';

@@ -3,10 +3,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
-import { AttemptGate } from '../core/AttemptGate.js';
 import { InvalidEventError, MessageFailedError } from '../commons/errors.js';
 import { jsonObject, maxChars, validate } from '../commons/schemas.js';
 import type { ServicesProvider } from '../composition/services.js';
+import { AttemptGate } from '../core/AttemptGate.js';
 import { AccountIdSchema } from '../core/accountId.js';
 import { deadlineOf } from '../core/deadline.js';
 import { newRequestId, revoke } from '../core/revoke.js';

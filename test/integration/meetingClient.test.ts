@@ -4,8 +4,8 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AttemptGate } from '../../lambda/core/AttemptGate.js';
 import { MeetingClient } from '../../lambda/adapters/meeting/MeetingClient.js';
+import { AttemptGate } from '../../lambda/core/AttemptGate.js';
 import { MeetingSimulator } from '../../local/MeetingSimulator.js';
 
 let sim: MeetingSimulator;
