@@ -15,7 +15,7 @@ import { inBatches, resendRefused } from '../commons/batches.js';
 import { awsErrorName, OutcomeRecordError, OutcomeTableError } from '../commons/errors.js';
 import { MAX_HISTORY } from '../commons/interface.js';
 import { logger } from '../commons/powertools.js';
-import type { Outcome, OutcomeRecord } from '../core/outcome.js';
+import { marksVersion, type Outcome, type OutcomeRecord } from '../core/outcome.js';
 import {
   type ClaimSettlement,
   type ClaimState,
@@ -222,15 +222,14 @@ export class OutcomeStore implements OutcomeLedger {
    * record was lost answers nothing, since a look-up also checks the record it points to.
    */
   async record(record: OutcomeRecord): Promise<void> {
-    const marking =
-      record.tokenFingerprint && record.outcome === 'REVOKED'
-        ? this.putMarker(record).catch((error: unknown) => {
-            logger.warn('could not write the revoked-version marker', {
-              accountId: record.accountId,
-              error: awsErrorName(error),
-            });
-          })
-        : undefined;
+    const marking = marksVersion(record)
+      ? this.putMarker(record).catch((error: unknown) => {
+          logger.warn('could not write the revoked-version marker', {
+            accountId: record.accountId,
+            error: awsErrorName(error),
+          });
+        })
+      : undefined;
     try {
       await this.documents.send(
         new PutCommand({
@@ -298,7 +297,7 @@ export class OutcomeStore implements OutcomeLedger {
     }));
     for (const record of records) {
       puts.push({ item: { ...record }, record, kind: 'record' });
-      if (record.tokenFingerprint && record.outcome === 'REVOKED') {
+      if (marksVersion(record)) {
         puts.push({ item: markerItem(record), kind: 'revoked-version marker' });
       }
     }

@@ -6,7 +6,7 @@
 // the next batch, or bounds the calls in flight and the queue behind them.
 import { awsErrorName } from '../commons/errors.js';
 import { logger } from '../commons/powertools.js';
-import type { OutcomeRecord } from './outcome.js';
+import { marksVersion, type OutcomeRecord } from './outcome.js';
 import { type ClaimSettlement, type RevocationServices, WRITE_BATCH } from './ports.js';
 import {
   announce,
@@ -36,8 +36,7 @@ interface Pending {
 }
 
 /** The puts one record takes in a batch: itself, and its marker when REVOKED. */
-const putsOf = ({ item }: Pending): number =>
-  item.tokenFingerprint && item.outcome === 'REVOKED' ? 2 : 1;
+const putsOf = ({ item }: Pending): number => (marksVersion(item) ? 2 : 1);
 
 export interface WriterCallbacks {
   /** The record is written (and counted, announced, logged). */

@@ -16,6 +16,14 @@ export type Trigger = 'api' | 'offboarding' | 'schedule' | 'rotation';
 export const isTokenDead = (outcome: Outcome): boolean =>
   outcome === 'REVOKED' || outcome === 'ALREADY_INVALID' || outcome === 'ALREADY_REVOKED';
 
+/**
+ * Whether a record marks its secret version revoked: only a 200 (REVOKED) of a token we can name.
+ * A 401 is also what a token of the other site or a mangled token gets, so it proves nothing.
+ */
+export const marksVersion = (
+  record: Pick<OutcomeRecord, 'outcome' | 'tokenFingerprint'>,
+): boolean => Boolean(record.tokenFingerprint) && record.outcome === 'REVOKED';
+
 /** One item of the outcome table. Optional fields are absent, never null. */
 export interface OutcomeRecord {
   accountId: string;
