@@ -134,19 +134,20 @@ const refusalOf = (error: unknown, text: string): HttpError | undefined => {
  * The body checks around the parser: before it, the size limit (it has none, and would decode a
  * flood) and a field named twice (parsed, the first is gone); on its error, the API's refusal.
  */
-const bodyChecks = <C extends Context>(): Middleware<C> => {
-  const texts = new WeakMap<object, string>();
-  return {
-    before: (request) => {
-      const text = bodyTextOf(request.event);
-      if (hasDuplicateKeys(text)) throw notJson('The body must not name a field twice.');
-      texts.set(request, text);
-    },
-    onError: (request) => {
-      request.error = refusalOf(request.error, texts.get(request) ?? '') ?? request.error;
-    },
-  };
-};
+const bodyChecks = <C extends Context>(): Middleware<C> => ({
+  before: ({ event }) => {
+    const text = bodyTextOf(event);
+    if (hasDuplicateKeys(text)) throw notJson('The body must not name a field twice.');
+    // Decoded once: the parser reads the text as it was checked.
+    event.body = text;
+    event.isBase64Encoded = false;
+  },
+  onError: (request) => {
+    // The parser leaves the text in place when it refuses it.
+    const { body } = request.event;
+    request.error = refusalOf(request.error, typeof body === 'string' ? body : '') ?? request.error;
+  },
+});
 
 /**
  * The middlewares that read a JSON body into `event.body`. Any Content-Type is read as JSON, as
