@@ -531,10 +531,11 @@ const parseMinted = (
   return { token: accessToken, validPeriodSeconds: validPeriod };
 };
 
-/** How an attempt feeds the adaptive limit: a 429 shrinks it, any other answer grows it. */
+/** Huawei answered 429: too many calls in flight, or too many of them lately. */
 const throttledBy = (result: AttemptResult): boolean =>
   result.kind === 'response' && result.status === 429;
 
+/** How an attempt feeds the adaptive limit: a 429 shrinks it, any other answer grows it. */
 const verdictOf = (result: AttemptResult): AttemptVerdict => {
   if (result.kind !== 'response') return 'neutral';
   if (throttledBy(result)) return 'throttled';
