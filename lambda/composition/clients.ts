@@ -12,6 +12,10 @@ import { traced } from '../commons/tracing.js';
 // Without these a connection that goes silent holds a call until the function times out: an
 // attempt that hears nothing for 3 s (or cannot connect in 1 s) is abandoned, then retried.
 const requestHandler = { connectionTimeout: 1_000, socketTimeout: 3_000 };
+// The standard retry mode, whatever AWS_RETRY_MODE says: the attempts and backoff the tests prove.
+// The adaptive mode's client-side rate limiter would hold calls back on top of them (and the build
+// leaves it out: scripts/bundling.mjs).
+const options = { retryMode: 'standard', requestHandler } as const;
 
 export class Clients {
   #secrets: SecretsManagerClient | undefined;
@@ -21,13 +25,13 @@ export class Clients {
   #eventBridge: Promise<EventBridgeClient> | undefined;
 
   secrets(): SecretsManagerClient {
-    this.#secrets ??= traced(new SecretsManagerClient({ maxAttempts: 4, requestHandler }));
+    this.#secrets ??= traced(new SecretsManagerClient({ maxAttempts: 4, ...options }));
     return this.#secrets;
   }
 
   dynamo(): DynamoDBClient {
     // Writes of outcome records must not be lost to a throttling burst: more, patient attempts.
-    this.#dynamo ??= traced(new DynamoDBClient({ maxAttempts: 6, requestHandler }));
+    this.#dynamo ??= traced(new DynamoDBClient({ maxAttempts: 6, ...options }));
     return this.#dynamo;
   }
 
@@ -40,14 +44,14 @@ export class Clients {
 
   sqs(): Promise<SQSClient> {
     this.#sqs ??= import('../adapters/sdk/sqs.js').then(({ SQSClient }) =>
-      traced(new SQSClient({ maxAttempts: 4, requestHandler })),
+      traced(new SQSClient({ maxAttempts: 4, ...options })),
     );
     return this.#sqs;
   }
 
   eventBridge(): Promise<EventBridgeClient> {
     this.#eventBridge ??= import('../adapters/sdk/eventBridge.js').then(({ EventBridgeClient }) =>
-      traced(new EventBridgeClient({ maxAttempts: 4, requestHandler })),
+      traced(new EventBridgeClient({ maxAttempts: 4, ...options })),
     );
     return this.#eventBridge;
   }

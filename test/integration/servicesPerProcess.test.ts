@@ -99,6 +99,28 @@ describe('services per process', () => {
   });
 });
 
+describe('AWS retry mode', () => {
+  it('keeps the standard retry mode when AWS_RETRY_MODE asks for the adaptive one', async () => {
+    // Prepare: the build leaves the adaptive mode's rate limiter out, so the clients must pin
+    // the standard mode; an adaptive client would fail its first call here
+    process.env['AWS_RETRY_MODE'] = 'adaptive';
+    const token = newToken();
+    h.addAccount('retry-mode-1', token);
+    try {
+      // Act
+      const response = await h.invoke<{ statusCode: number; body: string }>(
+        httpEvent({ method: 'POST', path: '/revocations', body: { accountId: 'retry-mode-1' } }),
+      );
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ outcome: 'REVOKED' });
+      expect(h.meeting.isLive(token)).toBe(false);
+    } finally {
+      delete process.env['AWS_RETRY_MODE'];
+    }
+  });
+});
+
 describe('what a cold start loads', () => {
   // esbuild's metafile: the entry and the chunks it imports statically are what every cold start
   // compiles; the rest is imported when an invocation first needs it.
