@@ -161,13 +161,15 @@ export const revokeMany = async (
           };
         } else {
           const free = await ready.take();
-          // Its first turn at the gate frees the slot for the next revocation to get ready.
+          // Its first turn at the gate frees the slot for the next revocation to get ready, once
+          // this turn's call has gone out: the next one's reads and claim, run first, would hold
+          // it back by their CPU time (a millisecond or more each turn, at every slot of a sweep).
           const withGate = {
             ...request,
             gate: {
               acquire: async (retry: boolean) => {
                 const permit = await gate.acquire(retry);
-                free();
+                setImmediate(free);
                 return permit;
               },
               release: gate.release.bind(gate),
