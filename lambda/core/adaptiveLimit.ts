@@ -16,11 +16,13 @@ export const PROBE_PERIODS = 4;
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 /**
  * Slow start, as TCP's: the limit starts here (or at `max`, when lower) and grows by one per
- * attempt served, doubling each window, until the first throttled attempt. A sweep reaches its
- * configured concurrency within a few round trips without a first burst of `max` attempts at an
- * upstream that may refuse most of them.
+ * attempt served, doubling each window, until the first throttled attempt. It is the default
+ * SWEEP_CONCURRENCY, the level every release has run at: an invocation at the default uses all
+ * its slots from the first round trip (a first round at half of them would cost a sweep a whole
+ * round at its end), and one configured above it reaches its concurrency within a few round
+ * trips, without a first burst of `max` attempts at an upstream that may refuse most of them.
  */
-export const INITIAL_LIMIT = 4;
+export const INITIAL_LIMIT = 8;
 
 export interface LimitState {
   /** Attempts allowed in flight at once: between 1 and `max`. */

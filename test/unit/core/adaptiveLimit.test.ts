@@ -48,7 +48,9 @@ const serveUntil = (state: LimitState, target: number, now: number, cap = 10_000
 };
 
 describe('initialLimit', () => {
-  it('starts low (slow start), never above the configured concurrency, at least 1', () => {
+  it('starts at the default concurrency (slow start above it), never above the configured one, at least 1', () => {
+    expect(INITIAL_LIMIT).toBe(8);
+    expect(initialLimit(8).limit).toBe(8);
     expect(initialLimit(32).limit).toBe(INITIAL_LIMIT);
     expect(initialLimit(32).max).toBe(32);
     expect(initialLimit(2).limit).toBe(2);
@@ -59,13 +61,15 @@ describe('initialLimit', () => {
   it('doubles each window in slow start, up to the configured concurrency', () => {
     // Prepare
     let state = initialLimit(32);
-    // Act: one window of 4 served attempts, then one of 8
-    for (let i = 0; i < 4; i += 1) state = afterServed(state, state.limit, 0);
-    const afterOne = state.limit;
+    // Act: one window of 8 served attempts, then one of 16
     for (let i = 0; i < 8; i += 1) state = afterServed(state, state.limit, 0);
+    const afterOne = state.limit;
+    for (let i = 0; i < 16; i += 1) state = afterServed(state, state.limit, 0);
+    const afterTwo = state.limit;
     for (let i = 0; i < 100; i += 1) state = afterServed(state, state.limit, 0);
     // Assess
-    expect(afterOne).toBe(8);
+    expect(afterOne).toBe(16);
+    expect(afterTwo).toBe(32);
     expect(state.limit).toBe(32);
   });
 });
