@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { lambdaBundle } from '../scripts/bundling.mjs';
 import { renderReport } from './report.js';
 import { type StandIns, startStandIns } from './standIns.js';
 import { sum } from './stats.js';
@@ -519,9 +520,12 @@ export interface ColdPostStats {
   /** Spawn to answer, as the parent sees it, per round. */
   helloMs: number[];
   postMs: number[];
+  /** bench/direct.ts as a handler, bundled like the deployed one: the same calls, nothing else. */
+  floorMs: number[];
 }
 
 const HELLO = resolve(OUT, 'hello.mjs');
+const FLOOR = resolve(OUT, 'floor/direct.mjs');
 
 const coldPost = async (s: StandIns): Promise<ColdPostStats> => {
   writeFileSync(
@@ -532,14 +536,18 @@ const coldPost = async (s: StandIns): Promise<ColdPostStats> => {
   const table = 'bench-cold';
   await s.dynamo.createOutcomeTable(table);
   s.meeting.reset();
-  const stats: ColdPostStats = { helloMs: [], postMs: [] };
+  const stats: ColdPostStats = { helloMs: [], postMs: [], floorMs: [] };
+  const modules = { hello: HELLO, post: BUNDLE, floor: FLOOR };
+  const times = { hello: stats.helloMs, post: stats.postMs, floor: stats.floorMs };
+  const order = ['hello', 'post', 'floor'] as const;
   const script = resolve(OUT, 'coldPost.mjs');
   for (let round = 0; round < SETTINGS.coldPostRounds; round += 1) {
-    const arms = round % 2 === 0 ? (['hello', 'post'] as const) : (['post', 'hello'] as const);
+    // Each arm goes first, second and third in turn.
+    const arms = order.map((_, i) => order[(i + round) % order.length] as (typeof order)[number]);
     for (const arm of arms) {
-      const accountId = `cold-${round}`;
-      if (arm === 'post') s.seed(prefix, [accountId]);
-      const module = pathToFileURL(arm === 'post' ? BUNDLE : HELLO).href;
+      const accountId = `cold-${arm}-${round}`;
+      if (arm !== 'hello') s.seed(prefix, [accountId]);
+      const module = pathToFileURL(modules[arm]).href;
       const started = performance.now();
       const profile = CPU_PROF
         ? [
@@ -575,7 +583,7 @@ const coldPost = async (s: StandIns): Promise<ColdPostStats> => {
       if (code !== 0 || statusCode !== 200) {
         throw new Error(`cold ${arm} failed (exit ${code}):\n${out.slice(-3000)}`);
       }
-      (arm === 'post' ? stats.postMs : stats.helloMs).push((await answered) - started);
+      times[arm].push((await answered) - started);
     }
   }
   return stats;
@@ -700,6 +708,12 @@ const main = async (): Promise<void> => {
     format: 'esm',
     target: 'node24',
     logLevel: 'warning',
+  });
+  await build({
+    ...lambdaBundle,
+    entryPoints: { direct: resolve(root, 'bench/directHandler.ts') },
+    outdir: resolve(OUT, 'floor'),
+    outExtension: { '.js': '.mjs' },
   });
   const cpuList = cpus();
   const machine: Machine = {
