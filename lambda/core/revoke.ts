@@ -222,17 +222,29 @@ const revokeToken = async (
     const fingerprint = tokenFingerprint(token);
     const known = { secretVersionId: versionId, tokenFingerprint: fingerprint };
     const version: VersionRef = { accountId: request.accountId, ...known };
-    const revokedBefore = knownRevoked ?? (await alreadyRevoked(outcomes, version));
-    if (revokedBefore) {
-      return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
-    }
+    if (knownRevoked) return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
     if (!isSendable(token)) {
       // A token no header can carry (a control character inside) cannot be revoked: say so
-      // loudly, never NOT_FOUND, since whatever it is, it may still work.
+      // loudly, never NOT_FOUND, since whatever it is, it may still work. (No marker can name
+      // it: only a 200 to a token sent marks a version.)
       return { outcome: 'FAILED', attempts: 0, failure: 'token-unsendable', ...known };
     }
     const lease = leaseMs(config) * (request.gate ? 2 : 1);
-    const turn = await takeTurn(request, outcomes, version, lease);
+    const owner = `${request.requestId}#${randomUUID()}`;
+    let turn: Turn;
+    if (knownRevoked === undefined) {
+      const first = await lookUpAndClaim(request, outcomes, version, owner, lease);
+      if (first.revoked) {
+        // A claim taken beside the look-up is settled with this outcome once it is recorded.
+        if (first.claim) held.claim = first.claim;
+        return { outcome: 'ALREADY_REVOKED', attempts: 0, ...known };
+      }
+      turn = first.claim
+        ? { claim: first.claim }
+        : await takeTurn(request, outcomes, version, lease, owner, false);
+    } else {
+      turn = await takeTurn(request, outcomes, version, lease, owner, true);
+    }
     if ('adopted' in turn) return { ...turn.adopted, ...known };
     held.claim = turn.claim;
     try {
@@ -314,28 +326,74 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Huawei, the others wait for it to settle the claim and adopt its outcome (`ALREADY_REVOKED`
  * after a 200). A claim whose owner died is taken over once its lease runs out.
  */
+type Turn = { claim: HeldClaim } | { adopted: Findings };
+
+/** When a claim taken now ends, unless settled first: the lease, and never long past the deadline. */
+const leaseUntilOf = (request: RevocationRequest, lease: number): number =>
+  Math.min(Date.now() + lease, (request.deadline ?? Number.POSITIVE_INFINITY) + 2000);
+
+/** One attempt at the claim: held if the conditional write took it, else undefined. */
+const claimOnce = async (
+  request: RevocationRequest,
+  outcomes: OutcomeLedger,
+  version: VersionRef,
+  owner: string,
+  lease: number,
+): Promise<HeldClaim | undefined> => {
+  const leaseUntil = leaseUntilOf(request, lease);
+  const claimed = await outcomes.claim(version, owner, leaseUntil);
+  return claimed ? { version, owner, leaseUntil, fresh: claimed === 'fresh' } : undefined;
+};
+
+/**
+ * The marker look-up and the first claim attempt, sent together: one round trip to the table
+ * before Huawei is called instead of two. A version found revoked costs a claim (settled with
+ * ALREADY_REVOKED once recorded) only when nothing had read its marker in advance, as a sweep does.
+ */
+const lookUpAndClaim = async (
+  request: RevocationRequest,
+  outcomes: OutcomeLedger,
+  version: VersionRef,
+  owner: string,
+  lease: number,
+): Promise<{ revoked: boolean; claim: HeldClaim | undefined }> => {
+  const [revoked, claimed] = await Promise.allSettled([
+    alreadyRevoked(outcomes, version),
+    claimOnce(request, outcomes, version, owner, lease),
+  ]);
+  const claim = claimed.status === 'fulfilled' ? claimed.value : undefined;
+  if (revoked.status === 'rejected') {
+    // Without the marker nothing can be decided: the claim just taken is given back (the lease
+    // ends it if that fails too) and the revocation fails before calling upstream.
+    if (claim) await outcomes.settleClaim(version, owner, undefined).catch(() => undefined);
+    throw revoked.reason;
+  }
+  if (claimed.status === 'rejected') {
+    throw new OutcomeRecordError(request.accountId, awsErrorName(claimed.reason), {
+      cause: claimed.reason,
+    });
+  }
+  return { revoked: revoked.value, claim };
+};
+
 const takeTurn = async (
   request: RevocationRequest,
   outcomes: OutcomeLedger,
   version: VersionRef,
   lease: number,
-): Promise<{ claim: HeldClaim } | { adopted: Findings }> => {
-  const owner = `${request.requestId}#${randomUUID()}`;
+  owner: string,
+  /** False when a first attempt already failed: the claim's state is read first. */
+  claimFirst: boolean,
+): Promise<Turn> => {
   const { accountId } = request;
   const waitUntil = Math.min(request.deadline ?? Number.POSITIVE_INFINITY, Date.now() + lease * 2);
   let pause = 20;
-  let tryClaim = true;
+  let tryClaim = claimFirst;
   try {
     while (true) {
       if (tryClaim) {
-        const leaseUntil = Math.min(
-          Date.now() + lease,
-          (request.deadline ?? Number.POSITIVE_INFINITY) + 2000,
-        );
-        const claimed = await outcomes.claim(version, owner, leaseUntil);
-        if (claimed) {
-          return { claim: { version, owner, leaseUntil, fresh: claimed === 'fresh' } };
-        }
+        const claim = await claimOnce(request, outcomes, version, owner, lease);
+        if (claim) return { claim };
       }
       const state = await outcomes.readClaim(version);
       if (state.state === 'settled') return { adopted: adopt(state.settled) };
