@@ -1,7 +1,6 @@
 // The one revocation path every trigger takes: load the token, decide, call Huawei, classify,
 // record. A revocation is only reported once its outcome record is written.
 import { createHash, randomUUID } from 'node:crypto';
-import { isSendable } from '../adapters/secrets/extractToken.js';
 import { awsErrorName, OutcomeRecordError } from '../commons/errors.js';
 import { count, logger, recordUpstreamCall } from '../commons/powertools.js';
 import { rememberSecret } from '../commons/redaction.js';
@@ -40,6 +39,12 @@ export interface RevocationRequest {
 /** First 16 hex characters of the token's SHA-256: enough to tell tokens apart, useless to use. */
 export const tokenFingerprint = (token: string): string =>
   createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16);
+
+/** Characters an HTTP header value may carry (RFC 9110 field-value, visible ASCII and space/tab). */
+const HEADER_SAFE = /^[\t\x20-\x7e]+$/;
+
+/** Whether the token can travel in the X-Access-Token header at all. */
+export const isSendable = (token: string): boolean => HEADER_SAFE.test(token);
 
 export const newRequestId = (): string => randomUUID();
 

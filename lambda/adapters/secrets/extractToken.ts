@@ -1,11 +1,5 @@
 // Finds the token in a secret string: a JSON object's token field, or the whole string.
 
-/** Characters an HTTP header value may carry (RFC 9110 field-value, visible ASCII and space/tab). */
-const HEADER_SAFE = /^[\t\x20-\x7e]+$/;
-
-/** Whether the token can travel in the X-Access-Token header at all. */
-export const isSendable = (token: string): boolean => HEADER_SAFE.test(token);
-
 /**
  * What a secret string holds: a token, no token (`NOT_FOUND`), or something that looks like JSON
  * but is not an object holding a string token (`malformed`), which must never be sent upstream:

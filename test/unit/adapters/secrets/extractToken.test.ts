@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSendable, readToken } from '../../../../lambda/adapters/secrets/extractToken.js';
+import { readToken } from '../../../../lambda/adapters/secrets/extractToken.js';
+import { isSendable } from '../../../../lambda/core/revoke.js';
 
 describe('readToken', () => {
   it('reads the configured field of a JSON secret', () => {
