@@ -78,63 +78,74 @@ export const parseOffboardingEvent = (event: unknown) => {
 /**
  * Offboarding is final: an account whose secret rotates has its rotation cancelled, so that no
  * new token is ever minted for it, and a token already waiting in AWSPENDING is revoked too. The
- * jobs carry whether the cancellation held; `notCancelled` lists the accounts whose rotation could
- * not be cancelled or whose rotation state could not be read (revoked all the same, then failed).
+ * jobs carry whether the cancellation held; `cancelled` is false when the rotation could not be
+ * cancelled or its state could not be read (the tokens are revoked all the same, then the
+ * invocation or the work-queue message fails). Shared with the work queue's offboarding messages.
  */
+export const finalJobsOf = async (
+  accountId: string,
+  correlationId: string | undefined,
+  services: Services,
+): Promise<{ jobs: Job[]; cancelled: boolean }> => {
+  const { versions } = services;
+  const job: Job = {
+    accountId,
+    trigger: 'offboarding',
+    ...(correlationId === undefined ? {} : { correlationId }),
+  };
+  const secretId = services.secrets.secretName(accountId);
+  let secret: Awaited<ReturnType<SecretVersions['describe']>>;
+  try {
+    secret = await versions.describe(secretId);
+  } catch (error) {
+    if (isMissingSecret(error)) return { jobs: [job], cancelled: true };
+    logger.error('could not read whether the secret rotates; revoking all the same', {
+      accountId,
+      error: awsErrorName(error),
+    });
+    return { jobs: [job], cancelled: false };
+  }
+  if (!secret.rotationEnabled) return { jobs: [job], cancelled: true };
+  let rotationCancelled = true;
+  try {
+    await versions.cancelRotation(secretId);
+    logger.info('rotation cancelled', { accountId });
+  } catch (error) {
+    rotationCancelled = false;
+    logger.error('could not cancel rotation; revoking all the same', {
+      accountId,
+      error: awsErrorName(error),
+    });
+  }
+  const jobs: Job[] = [{ ...job, rotationCancelled }];
+  const pending = versionWithStage(secret.versions, 'AWSPENDING');
+  if (pending && !secret.versions[pending]?.includes('AWSCURRENT')) {
+    // A pending version created empty holds no token yet: nothing to revoke there.
+    const value = await versions.valueOf(secretId, { versionId: pending }).catch(() => ({
+      versionId: pending,
+      secretString: 'unknown',
+    }));
+    if (value?.secretString !== undefined) {
+      jobs.push({ ...job, rotationCancelled, secretVersionId: pending });
+    }
+  }
+  return { jobs, cancelled: rotationCancelled };
+};
+
 const finalJobs = async (
   accountIds: readonly string[],
   correlationId: string,
   services: Services,
 ): Promise<{ jobs: Job[]; notCancelled: string[] }> => {
-  const { versions } = services;
-  const notCancelled: string[] = [];
   const perAccount = await pMap(
     accountIds,
-    async (accountId): Promise<Job[]> => {
-      const job: Job = { accountId, trigger: 'offboarding', correlationId };
-      const secretId = services.secrets.secretName(accountId);
-      let secret: Awaited<ReturnType<SecretVersions['describe']>>;
-      try {
-        secret = await versions.describe(secretId);
-      } catch (error) {
-        if (isMissingSecret(error)) return [job];
-        logger.error('could not read whether the secret rotates; revoking all the same', {
-          accountId,
-          error: awsErrorName(error),
-        });
-        notCancelled.push(accountId);
-        return [job];
-      }
-      if (!secret.rotationEnabled) return [job];
-      let rotationCancelled = true;
-      try {
-        await versions.cancelRotation(secretId);
-        logger.info('rotation cancelled', { accountId });
-      } catch (error) {
-        rotationCancelled = false;
-        notCancelled.push(accountId);
-        logger.error('could not cancel rotation; revoking all the same', {
-          accountId,
-          error: awsErrorName(error),
-        });
-      }
-      const jobs: Job[] = [{ ...job, rotationCancelled }];
-      const pending = versionWithStage(secret.versions, 'AWSPENDING');
-      if (pending && !secret.versions[pending]?.includes('AWSCURRENT')) {
-        // A pending version created empty holds no token yet: nothing to revoke there.
-        const value = await versions.valueOf(secretId, { versionId: pending }).catch(() => ({
-          versionId: pending,
-          secretString: 'unknown',
-        }));
-        if (value?.secretString !== undefined) {
-          jobs.push({ ...job, rotationCancelled, secretVersionId: pending });
-        }
-      }
-      return jobs;
-    },
+    (accountId) => finalJobsOf(accountId, correlationId, services),
     { concurrency: services.config.sweepConcurrency },
   );
-  return { jobs: perAccount.flat(), notCancelled };
+  return {
+    jobs: perAccount.flatMap(({ jobs }) => jobs),
+    notCancelled: accountIds.filter((_, i) => perAccount[i]?.cancelled === false),
+  };
 };
 
 const refuseInvalid = (invalid: readonly string[]): void => {

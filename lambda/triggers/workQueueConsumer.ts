@@ -12,6 +12,7 @@ import { deadlineOf } from '../core/deadline.js';
 import { newRequestId, revoke } from '../core/revoke.js';
 import { warnIfThrottled } from '../core/revokeMany.js';
 import { isUuid } from './http/requestId.js';
+import { finalJobsOf } from './offboarding.js';
 
 export const WorkMessageSchema = jsonObject({
   accountId: AccountIdSchema,
@@ -50,27 +51,47 @@ export const handleWorkQueue = async (
   const gate = new AttemptGate(services.config.sweepConcurrency);
 
   // A message fails (and comes back, then goes to the dead-letter queue) when its revocation
-  // ended FAILED, its outcome could not be recorded, or it is not a valid work message.
+  // ended FAILED, its outcome could not be recorded, or it is not a valid work message; an
+  // offboarding message fails too when the account's rotation could not be cancelled.
   const revokeMessage = async (record: SQSRecord) => {
     const message = parseMessage(record.body);
-    const outcome = await revoke(
-      {
-        accountId: message.accountId,
-        trigger: message.trigger,
-        requestId: isUuid(message.requestId) ? message.requestId : newRequestId(),
-        correlationId: message.correlationId ?? record.messageId,
-        deadline,
-        gate,
-        ...(message.secretVersionId ? { secretVersionId: message.secretVersionId } : {}),
-      },
-      services,
+    const correlationId = message.correlationId ?? record.messageId;
+    // Offboarding is final however it arrives: fanned out, an account still has its rotation
+    // cancelled and a pending token revoked, as an inline offboarding event does.
+    const { jobs, cancelled } =
+      message.trigger === 'offboarding' && !message.secretVersionId
+        ? await finalJobsOf(message.accountId, correlationId, services)
+        : {
+            jobs: [
+              {
+                accountId: message.accountId,
+                trigger: message.trigger,
+                correlationId,
+                ...(message.secretVersionId ? { secretVersionId: message.secretVersionId } : {}),
+              },
+            ],
+            cancelled: true,
+          };
+    const requestId = isUuid(message.requestId) ? message.requestId : newRequestId();
+    // Every revocation of the message ends (and is recorded) before the message is answered.
+    const settled = await Promise.allSettled(
+      jobs.map((job) => revoke({ ...job, requestId, deadline, gate }, services)),
     );
-    if (outcome.outcome === 'FAILED') {
+    const thrown = settled.find((result) => result.status === 'rejected');
+    if (thrown) throw thrown.reason;
+    const outcomes = settled.flatMap((result) =>
+      result.status === 'fulfilled' ? [result.value] : [],
+    );
+    const failed = outcomes.find((item) => item.outcome === 'FAILED');
+    if (failed) {
       throw new MessageFailedError(
-        `revocation of ${message.accountId} FAILED (${outcome.failure ?? 'unknown'})`,
+        `revocation of ${message.accountId} FAILED (${failed.failure ?? 'unknown'})`,
       );
     }
-    return outcome.outcome;
+    if (!cancelled) {
+      throw new MessageFailedError(`rotation of ${message.accountId} could not be cancelled`);
+    }
+    return outcomes[0]?.outcome;
   };
 
   const answer = await processPartialResponse(event, revokeMessage, processor, {

@@ -1,6 +1,7 @@
 // Offboarding and the sweep beside rotation, through the built bundle: offboarding is final (the
 // rotation is cancelled, a pending token revoked too, the record says so), and the sweep leaves
-// rotating secrets alone and counts them. The queue revokes a named version, not the current one.
+// rotating secrets alone and counts them. The queue revokes a named version, not the current one,
+// and treats an offboarding message (a fanned-out event) as final, like the event itself.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { offboardingEvent, scheduleEvent, sqsEvent } from '../support/events.js';
 import { type Harness, newToken, PREFIX, startHarness } from '../support/harness.js';
@@ -125,6 +126,72 @@ describe('the sweep and rotation', () => {
     } finally {
       delete process.env['WORK_QUEUE_URL'];
     }
+  });
+});
+
+describe('offboarding fanned out to the work queue is final too', () => {
+  it('cancels rotation and revokes the current and the pending token of an offboarding message', async () => {
+    // Prepare
+    const { name, current, currentVersion, pending, pendingVersion } =
+      await withPendingToken('wq-off-rot');
+    // Act
+    const answer = await h.invoke(
+      sqsEvent([
+        {
+          messageId: 'm-off',
+          body: { accountId: 'wq-off-rot', trigger: 'offboarding', requestId: crypto.randomUUID() },
+        },
+      ]),
+    );
+    // Assess
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(h.secrets.calls.filter((c) => c.operation === 'CancelRotateSecret')).toEqual([
+      expect.objectContaining({ input: expect.objectContaining({ SecretId: name }) }),
+    ]);
+    expect(h.meeting.isLive(current)).toBe(false);
+    expect(h.meeting.isLive(pending)).toBe(false);
+    const records = await recordsOf(h, 'wq-off-rot');
+    expect(records.map((r) => r['secretVersionId']).sort()).toEqual(
+      [currentVersion, pendingVersion].sort(),
+    );
+    for (const record of records) {
+      expect(record).toMatchObject({ trigger: 'offboarding', rotationCancelled: true });
+    }
+  });
+
+  it('revokes all the same when the cancellation fails, records it, and fails the message', async () => {
+    // Prepare
+    const current = newToken();
+    h.addAccount('wq-off-nocancel', current);
+    h.secrets.configureRotation(`${PREFIX}wq-off-nocancel`, ROTATOR);
+    h.secrets.fail('CancelRotateSecret', { type: 'AccessDeniedException', message: 'denied' });
+    // Act
+    const answer = await h.invoke(
+      sqsEvent([
+        { messageId: 'm-nocancel', body: { accountId: 'wq-off-nocancel', trigger: 'offboarding' } },
+      ]),
+    );
+    // Assess: the message comes back (then the dead-letter queue) so that the failure is seen
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-nocancel' }] });
+    expect(h.meeting.isLive(current)).toBe(false);
+    expect(await recordsOf(h, 'wq-off-nocancel')).toEqual([
+      expect.objectContaining({ outcome: 'REVOKED', rotationCancelled: false }),
+    ]);
+  });
+
+  it('leaves rotation alone for a sweep message', async () => {
+    // Prepare
+    const current = newToken();
+    h.addAccount('wq-sweep-rot', current);
+    h.secrets.configureRotation(`${PREFIX}wq-sweep-rot`, ROTATOR);
+    // Act
+    const answer = await h.invoke(
+      sqsEvent([{ body: { accountId: 'wq-sweep-rot', trigger: 'schedule' } }]),
+    );
+    // Assess
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(h.secrets.calls.some((c) => c.operation === 'CancelRotateSecret')).toBe(false);
+    expect(h.meeting.isLive(current)).toBe(false);
   });
 });
 
