@@ -113,7 +113,11 @@ export const revokeMany = async (
     unauthorized: 0,
   };
   let trigger: Trigger | undefined;
-  /** Accounts not started: recorded FAILED, but named once, as not started. */
+  /**
+   * Revocations not started, by request id: recorded FAILED, but named once, as not started. Not
+   * by account: offboarding revokes two versions of a rotating account, and one that failed
+   * upstream must still be named FAILED when the other had no time to start.
+   */
   const uncounted = new Set<string>();
   // Records are written in batches beside the upstream calls; the backlog is bounded, so that a
   // slow table applies back-pressure.
@@ -125,7 +129,7 @@ export const revokeMany = async (
         trigger = item.trigger;
         if (calledUpstream(item)) result.called += 1;
         if (calledUpstream(item) && item.upstreamStatus === 401) result.unauthorized += 1;
-        if (item.outcome === 'FAILED' && !uncounted.has(item.accountId)) {
+        if (item.outcome === 'FAILED' && !uncounted.has(item.requestId)) {
           result.failed.push(item.accountId);
         }
       },
@@ -198,7 +202,7 @@ export const revokeMany = async (
           found.findings.failure === 'deadline' &&
           found.findings.attempts === 0;
         if (turnTooLate) result.notStarted.push(job.accountId);
-        if (late || turnTooLate) uncounted.add(job.accountId);
+        if (late || turnTooLate) uncounted.add(request.requestId);
         writer.add(found);
       },
       // Workers beyond the upstream slots: those getting ready, and those waiting out a 429's

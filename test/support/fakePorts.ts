@@ -31,9 +31,17 @@ export class FakeSecrets implements SecretReader {
     return this;
   }
 
-  async load(accountId: string): Promise<SecretReading> {
+  /** One named version of an account's secret, read when a revocation names that version. */
+  withVersion(accountId: string, versionId: string, token: string) {
+    this.readings.set(`${accountId}@${versionId}`, { kind: 'found', token, versionId });
+    return this;
+  }
+
+  async load(accountId: string, versionId?: string): Promise<SecretReading> {
     this.loads += 1;
-    return this.readings.get(accountId) ?? { kind: 'missing' };
+    const named =
+      versionId === undefined ? undefined : this.readings.get(`${accountId}@${versionId}`);
+    return named ?? this.readings.get(accountId) ?? { kind: 'missing' };
   }
 }
 

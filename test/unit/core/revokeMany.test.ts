@@ -90,6 +90,33 @@ describe('revokeMany', () => {
     }
   });
 
+  it('names an account both FAILED and not started when one version failed and the next had no time', async () => {
+    // Prepare: offboarding's two versions of one account (the current token and a pending one);
+    // the first call answers 503 only when no other attempt could end in time.
+    let deadline = 0;
+    const services = fakeServices({
+      config: { timeoutMs: 500 },
+      during: async () => {
+        while (Date.now() + 500 <= deadline) await new Promise((go) => setTimeout(go, 10));
+      },
+    });
+    services.secrets
+      .withVersion('alice', 'v-current', 'token-current-0123456789')
+      .withVersion('alice', 'v-pending', 'token-pending-0123456789');
+    services.meeting.statusOf.set('token-current-0123456789', 503);
+    const jobs: Job[] = [
+      { accountId: 'alice', trigger: 'offboarding', secretVersionId: 'v-current' },
+      { accountId: 'alice', trigger: 'offboarding', secretVersionId: 'v-pending' },
+    ];
+    deadline = Date.now() + 1000;
+    // Act
+    const result = await revokeMany(jobs, services, { concurrency: 1, deadline });
+    // Assess: the failure upstream is not hidden behind the version that had no time
+    expect(services.meeting.called).toEqual(['token-current-0123456789']);
+    expect(result.notStarted).toEqual(['alice']);
+    expect(result.failed).toEqual(['alice']);
+  });
+
   it('reports the accounts whose outcome could not be recorded, and records the others', async () => {
     // Prepare
     const services = fakeServices();
