@@ -325,12 +325,6 @@ const leaseMs = (config: RevocationConfig): number =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * One upstream call per secret version, however many revocations of it run at once, in however
- * many instances: each claims the version with a conditional write; the one that gets it calls
- * Huawei, the others wait for it to settle the claim and adopt its outcome (`ALREADY_REVOKED`
- * after a 200). A claim whose owner died is taken over once its lease runs out.
- */
 type Turn = { claim: HeldClaim } | { adopted: Findings };
 
 /** When a claim taken now ends, unless settled first: the lease, and never long past the deadline. */
@@ -381,6 +375,12 @@ const lookUpAndClaim = async (
   return { revoked: revoked.value, claim };
 };
 
+/**
+ * One upstream call per secret version, however many revocations of it run at once, in however
+ * many instances: each claims the version with a conditional write; the one that gets it calls
+ * Huawei, the others wait for it to settle the claim and adopt its outcome (`ALREADY_REVOKED`
+ * after a 200). A claim whose owner died is taken over once its lease runs out.
+ */
 const takeTurn = async (
   request: RevocationRequest,
   outcomes: OutcomeLedger,
