@@ -368,9 +368,7 @@ const lookUpAndClaim = async (
     throw revoked.reason;
   }
   if (claimed.status === 'rejected') {
-    throw new OutcomeRecordError(request.accountId, awsErrorName(claimed.reason), {
-      cause: claimed.reason,
-    });
+    throw tableUnreachable(request.accountId, claimed.reason);
   }
   return { revoked: revoked.value, claim };
 };
@@ -420,7 +418,7 @@ const takeTurn = async (
     }
   } catch (error) {
     // Without the table we can neither take turns nor record: fail before calling upstream.
-    throw new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
+    throw tableUnreachable(accountId, error);
   }
 };
 
@@ -446,9 +444,13 @@ const alreadyRevoked = async (outcomes: OutcomeLedger, version: VersionRef): Pro
     return await outcomes.isVersionRevoked(version);
   } catch (error) {
     // Without the table we can neither decide nor record: fail before calling upstream.
-    throw new OutcomeRecordError(version.accountId, awsErrorName(error), { cause: error });
+    throw tableUnreachable(version.accountId, error);
   }
 };
+
+/** A table call that failed before Huawei was called: the outcome could not be recorded. */
+const tableUnreachable = (accountId: string, error: unknown): OutcomeRecordError =>
+  new OutcomeRecordError(accountId, awsErrorName(error), { cause: error });
 
 /** Drops undefined fields so that records and answers carry absent fields, never nulls. */
 const defined = <T extends object>(value: T): Partial<T> =>
