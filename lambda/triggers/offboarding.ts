@@ -84,15 +84,11 @@ export const parseOffboardingEvent = (event: unknown) => {
  */
 export const finalJobsOf = async (
   accountId: string,
-  correlationId: string | undefined,
+  correlationId: string,
   services: Services,
 ): Promise<{ jobs: Job[]; cancelled: boolean }> => {
   const { versions } = services;
-  const job: Job = {
-    accountId,
-    trigger: 'offboarding',
-    ...(correlationId === undefined ? {} : { correlationId }),
-  };
+  const job: Job = { accountId, trigger: 'offboarding', correlationId };
   const secretId = services.secrets.secretName(accountId);
   let secret: Awaited<ReturnType<SecretVersions['describe']>>;
   try {
