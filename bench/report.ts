@@ -241,7 +241,7 @@ ${table([
     ms(quantile(r.coldPost.postMs, 0.9)),
     ms(Math.min(...r.coldPost.postMs)),
   ],
-  ...(c.floor === undefined || !r.coldPost.floorMs?.length
+  ...(c.floor === undefined
     ? []
     : [
         [
